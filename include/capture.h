@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * capture: one bounded profiling session, the heart of `zprofd --pid`. It
+ * snapshots the targets' maps, attaches the sampler, consumes the ring
+ * buffer until the duration ends, a SIGINT/SIGTERM arrives or every target
+ * has exited, drains what is still queued, and builds the symbolized
+ * profile. Nothing collected before the stop is lost.
+ */
+#ifndef ZPROFD_CAPTURE_H
+#define ZPROFD_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+#include "sampler.h"
+
+struct capture_opts {
+	bool all;
+	const uint32_t *pids; /* thread group ids; borrowed */
+	size_t npids;
+	unsigned int frequency;
+	double duration_s; /* 0: until a signal or the targets exit */
+	enum sampler_event event;
+	bool kernel_stacks;
+	size_t ringbuf_bytes;
+	size_t max_stacks;
+	const char *btf_path;
+};
+
+enum capture_end {
+	CAPTURE_END_DURATION = 0,
+	CAPTURE_END_SIGNAL,
+	CAPTURE_END_TARGETS_EXITED,
+};
+
+struct capture_result {
+	uint64_t samples;  /* seen by the BPF program for our targets */
+	uint64_t received; /* records aggregated */
+	uint64_t lost;	   /* ring buffer full + aggregation full */
+	uint64_t lost_ringbuf;
+	uint64_t lost_agg;
+	uint64_t kstack_errors;
+	uint64_t ustack_errors;
+	uint64_t malformed;
+	uint64_t stacks;
+	int64_t duration_ns;
+	int ncpus;
+	enum capture_end end;
+};
+
+/*
+ * Runs the capture and fills p (borrowed, empty). 0 or -errno; on error one
+ * line has been logged.
+ */
+int capture_run(const struct capture_opts *o, struct profile *p,
+		struct capture_result *res);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sampler: owns the BPF side of a capture. It opens the sampler skeleton,
+ * sizes its maps and sets its read-only knobs, loads it, opens one perf
+ * event per CPU with the program attached, and hands every ring buffer
+ * record to a callback. Records are borrowed: valid only during the call.
+ */
+#ifndef ZPROFD_SAMPLER_H
+#define ZPROFD_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample_abi.h"
+
+enum sampler_event {
+	SAMPLER_EVENT_CPU_CLOCK = 0, /* software timer: works everywhere */
+	SAMPLER_EVENT_CYCLES,	     /* hardware PMU cycles */
+};
+
+/* Return non-zero to stop consuming (the value is passed back from poll). */
+typedef int (*sampler_cb)(void *ctx, const struct zp_sample *s, size_t len);
+
+struct sampler_opts {
+	bool all;	      /* every process but ourselves */
+	const uint32_t *pids; /* thread group ids, when !all */
+	size_t npids;
+	size_t max_targets;	/* capacity of the pid filter; 0: 1024 */
+	unsigned int frequency; /* Hz per CPU */
+	enum sampler_event event;
+	bool kernel_stacks;
+	bool user_stacks;
+	size_t ringbuf_bytes; /* rounded up to a power of two pages */
+	const char *btf_path; /* NULL: the kernel's own BTF */
+	sampler_cb cb;
+	void *cb_ctx;
+};
+
+struct sampler;
+
+/*
+ * Loads and attaches. On failure returns NULL with errno set and has logged
+ * one line that names the cause (missing BTF, no permission, event not
+ * supported, ...).
+ */
+struct sampler *sampler__new(const struct sampler_opts *opts);
+void sampler__free(struct sampler *s);
+
+/* The ring buffer's epoll fd, for callers that multiplex. */
+int sampler__epoll_fd(const struct sampler *s);
+/* Consume what is ready, waiting up to timeout_ms. >= 0 records, or -errno. */
+int sampler__poll(struct sampler *s, int timeout_ms);
+/* Consume everything left without waiting. */
+int sampler__drain(struct sampler *s);
+/* Start or stop sampling a thread group. */
+int sampler__add_target(struct sampler *s, uint32_t pid);
+int sampler__remove_target(struct sampler *s, uint32_t pid);
+/* Stop the perf events (records already queued can still be drained). */
+void sampler__detach(struct sampler *s);
+/* Sum of the per-CPU counters, indexed by enum zp_stat. */
+int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX]);
+/* Number of CPUs a perf event is attached on. */
+int sampler__ncpus(const struct sampler *s);
+
+#endif

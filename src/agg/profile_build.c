@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Raw stacks -> symbolized profile. Kernel frames come first in a record
+ * (leaf first), then user frames (leaf first), so a sample's location list
+ * is already pprof's leaf-to-root order. Every frame but the very first of
+ * a stack is a return address: it is looked up at addr - 1 so that a call
+ * that is the last instruction of a function resolves to that function
+ * rather than to the next one.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "profile_build.h"
+
+/* One extra slot for the "[truncated]" marker frame. */
+#define MAX_LOCS (ZP_MAX_KSTACK + ZP_MAX_USTACK + ZP_MAX_PYSTACK + 1)
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+static uint32_t module_mapping(struct profile *p, const struct sym_module *m)
+{
+	return profile__mapping(p, m->start, m->limit, m->file_offset, m->path,
+				m->build_id);
+}
+
+static uint32_t user_location(struct profile *p, struct symbolizer *sym,
+			      uint32_t pid, uint64_t addr, bool leaf)
+{
+	struct sym_frame f;
+	uint32_t map = 0, fn;
+	char name[320];
+
+	symbolizer__lookup_user(sym, pid, leaf || !addr ? addr : addr - 1, &f);
+	if (f.module)
+		map = module_mapping(p, f.module);
+	if (f.name) {
+		fn = profile__function(p, f.name, f.name,
+				       f.module ? f.module->path : "", 0);
+	} else {
+		if (f.module)
+			snprintf(name, sizeof(name), "%s+0x%" PRIx64,
+				 base_name(f.module->path),
+				 f.module_offset + (leaf || !addr ? 0 : 1));
+		else
+			snprintf(name, sizeof(name), "[unknown]+0x%" PRIx64,
+				 addr);
+		fn = profile__function(p, name, name,
+				       f.module ? f.module->path : "", 0);
+	}
+	return profile__location(p, map, addr, fn, 0, PF_FRAME_NATIVE);
+}
+
+static uint32_t kernel_location(struct profile *p, struct symbolizer *sym,
+				uint64_t addr, bool leaf)
+{
+	struct sym_frame f;
+	uint32_t map = 0, fn;
+	char name[64];
+
+	symbolizer__lookup_kernel(sym, leaf ? addr : addr - 1, &f);
+	if (f.module)
+		map = module_mapping(p, f.module);
+	if (f.name) {
+		fn = profile__function(p, f.name, f.name, "[kernel.kallsyms]",
+				       0);
+	} else {
+		snprintf(name, sizeof(name), "[kernel]+0x%" PRIx64, addr);
+		fn = profile__function(p, name, name, "[kernel.kallsyms]", 0);
+	}
+	return profile__location(p, map, addr, fn, 0, PF_FRAME_KERNEL);
+}
+
+static uint32_t marker_location(struct profile *p, const char *what)
+{
+	uint32_t fn = profile__function(p, what, what, "", 0);
+
+	return profile__location(p, 0, 0, fn, 0, PF_FRAME_NATIVE);
+}
+
+int profile_build(struct profile *p, const struct aggregator *agg,
+		  struct symbolizer *sym, const struct profile_build_opts *o)
+{
+	uint32_t locs[MAX_LOCS];
+	size_t i, n = aggregator__count(agg);
+	int err;
+
+	p->period_ns = o->period_ns;
+	p->duration_ns = o->duration_ns;
+	p->time_ns = o->time_ns;
+
+	for (i = 0; i < n; i++) {
+		const struct agg_entry *e = aggregator__entry(agg, i);
+		const uint64_t *w = aggregator__frames(agg, e);
+		const char *comm;
+		uint32_t nl = 0, k;
+
+		if (o->only_pid && e->pid != o->only_pid)
+			continue;
+		for (k = 0; k < e->kstack_n; k++)
+			locs[nl++] = kernel_location(p, sym, w[k], k == 0);
+		for (k = 0; k < e->ustack_n; k++) {
+			/* the user leaf is exact only when the tick hit in
+			 * user mode; from a syscall it is a return address */
+			bool leaf = k == 0 && !(e->flags & ZP_F_IN_KERNEL);
+
+			locs[nl++] = user_location(p, sym, e->pid,
+						   w[e->kstack_n + k], leaf);
+		}
+		if (e->flags & ZP_F_USTACK_TRUNC)
+			locs[nl++] = marker_location(p, "[truncated]");
+
+		comm = symbolizer__comm(sym, e->pid);
+		if (!comm || !*comm)
+			comm = e->comm;
+		err = profile__add_sample(p, locs, nl, (int64_t)e->count,
+					  e->pid, e->tid, comm, e->comm);
+		if (err)
+			return err;
+	}
+	return profile__status(p);
+}

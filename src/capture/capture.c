@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The one-shot capture loop. One epoll set multiplexes the ring buffer, a
+ * signalfd for SIGINT/SIGTERM, a timerfd for the duration and a pidfd per
+ * target (exit detection without polling /proc). The ring buffer is also
+ * drained on every wakeup because the BPF side only signals once a quarter
+ * of it is full; the 100 ms epoll timeout bounds how stale a record gets.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "capture.h"
+#include "log.h"
+#include "profile_build.h"
+#include "symbolize.h"
+
+#define POLL_MS 100
+/* pids whose maps could not be read, remembered so --all does not retry on
+ * every sample of a process that exited or that we may not read */
+#define FAILED_PIDS 1024
+
+enum { TAG_RINGBUF = -1, TAG_SIGNAL = -2, TAG_TIMER = -3 };
+
+struct capture {
+	const struct capture_opts *o;
+	struct aggregator *agg;
+	struct symbolizer *sym;
+	uint32_t failed[FAILED_PIDS];
+};
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
+{
+	struct capture *c = ctx;
+	uint32_t slot;
+
+	if (c->o->all && !symbolizer__has_pid(c->sym, s->pid)) {
+		slot = s->pid % FAILED_PIDS;
+		if (c->failed[slot] != s->pid &&
+		    symbolizer__add_pid(c->sym, s->pid))
+			c->failed[slot] = s->pid;
+	}
+	aggregator__add(c->agg, s, len);
+	return 0;
+}
+
+static int epoll_add(int ep, int fd, int64_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int arm_timer(double seconds)
+{
+	struct itimerspec its = {};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	its.it_value.tv_sec = (time_t)seconds;
+	its.it_value.tv_nsec =
+	    (long)((seconds - (double)its.it_value.tv_sec) * 1e9);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+int capture_run(const struct capture_opts *o, struct profile *p,
+		struct capture_result *res)
+{
+	struct symbolizer_opts so = {.kernel = o->kernel_stacks};
+	struct sampler_opts sopts = {
+	    .all = o->all,
+	    .pids = o->pids,
+	    .npids = o->npids,
+	    .max_targets = o->npids > 1024 ? o->npids : 1024,
+	    .frequency = o->frequency,
+	    .event = o->event,
+	    .kernel_stacks = o->kernel_stacks,
+	    .user_stacks = true,
+	    .ringbuf_bytes = o->ringbuf_bytes,
+	    .btf_path = o->btf_path,
+	    .cb = on_sample,
+	};
+	struct profile_build_opts bo = {};
+	struct capture c = {.o = o};
+	struct sampler *smp = NULL;
+	struct epoll_event evs[16];
+	uint64_t st[ZP_STAT__MAX];
+	struct agg_stats as;
+	int *pidfds = NULL;
+	int ep = -1, sfd = -1, tfd = -1, err = 0, n, i;
+	size_t alive = o->npids, k;
+	int64_t t0, t0_real;
+	sigset_t mask;
+	bool stop = false;
+
+	memset(res, 0, sizeof(*res));
+	c.agg = aggregator__new(o->max_stacks, o->max_stacks * 32);
+	c.sym = symbolizer__new(&so);
+	pidfds = malloc((o->npids + 1) * sizeof(*pidfds));
+	if (!c.agg || !c.sym || !pidfds) {
+		err = -ENOMEM;
+		log_error("out of memory setting up the capture");
+		goto out;
+	}
+	for (k = 0; k < o->npids; k++)
+		pidfds[k] = -1;
+
+	/* maps first: a target that exits mid-capture still resolves */
+	for (k = 0; k < o->npids; k++) {
+		err = symbolizer__add_pid(c.sym, o->pids[k]);
+		if (err == -ESRCH || err == -ENOENT) {
+			log_error("no process with pid %u", o->pids[k]);
+			goto out;
+		}
+		if (err) {
+			log_error("cannot read the memory maps of pid %u: %s",
+				  o->pids[k], strerror(-err));
+			goto out;
+		}
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (ep < 0 || sfd < 0) {
+		err = -errno;
+		log_error("setting up the event loop failed: %s",
+			  strerror(-err));
+		goto out;
+	}
+	err = epoll_add(ep, sfd, TAG_SIGNAL);
+	for (k = 0; !err && k < o->npids; k++) {
+		pidfds[k] = syscall(SYS_pidfd_open, o->pids[k], 0);
+		if (pidfds[k] < 0) {
+			err = -errno;
+			if (err == -ESRCH) {
+				log_error("no process with pid %u", o->pids[k]);
+				goto out;
+			}
+			break;
+		}
+		err = epoll_add(ep, pidfds[k], (int64_t)k);
+	}
+	if (err) {
+		log_error("watching the targets failed: %s", strerror(-err));
+		goto out;
+	}
+
+	sopts.cb_ctx = &c;
+	smp = sampler__new(&sopts);
+	if (!smp) {
+		err = errno ? -errno : -EINVAL;
+		goto out;
+	}
+	t0 = now_ns(CLOCK_MONOTONIC);
+	t0_real = now_ns(CLOCK_REALTIME);
+	if (o->duration_s > 0) {
+		tfd = arm_timer(o->duration_s);
+		if (tfd < 0 || (err = epoll_add(ep, tfd, TAG_TIMER))) {
+			err = tfd < 0 ? tfd : err;
+			log_error("arming the duration timer failed: %s",
+				  strerror(-err));
+			goto out;
+		}
+	}
+	err = epoll_add(ep, sampler__epoll_fd(smp), TAG_RINGBUF);
+	if (err) {
+		log_error("watching the ring buffer failed: %s",
+			  strerror(-err));
+		goto out;
+	}
+
+	res->end = CAPTURE_END_DURATION;
+	while (!stop) {
+		n = epoll_wait(ep, evs, 16, POLL_MS);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			log_error("epoll_wait failed: %s", strerror(-err));
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			int64_t tag = (int64_t)evs[i].data.u64;
+
+			if (tag == TAG_SIGNAL) {
+				res->end = CAPTURE_END_SIGNAL;
+				stop = true;
+			} else if (tag == TAG_TIMER) {
+				res->end = CAPTURE_END_DURATION;
+				stop = true;
+			} else if (tag >= 0) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, pidfds[tag], NULL);
+				if (--alive == 0 && !o->all) {
+					res->end = CAPTURE_END_TARGETS_EXITED;
+					stop = true;
+				}
+			}
+		}
+		sampler__drain(smp);
+	}
+	res->duration_ns = now_ns(CLOCK_MONOTONIC) - t0;
+	res->ncpus = sampler__ncpus(smp);
+	sampler__detach(smp);
+	sampler__drain(smp);
+
+	sampler__stats(smp, st);
+	aggregator__stats(c.agg, &as);
+	res->samples = st[ZP_STAT_SAMPLES];
+	res->lost_ringbuf = st[ZP_STAT_RB_DROPS];
+	res->kstack_errors = st[ZP_STAT_KSTACK_ERR];
+	res->ustack_errors = st[ZP_STAT_USTACK_ERR];
+	res->received = as.samples;
+	res->lost_agg = as.dropped;
+	res->malformed = as.malformed;
+	res->stacks = as.stacks;
+	res->lost = res->lost_ringbuf + res->lost_agg + res->malformed;
+
+	bo.period_ns = 1000000000ll / o->frequency;
+	bo.duration_ns = res->duration_ns;
+	bo.time_ns = t0_real;
+	err = profile_build(p, c.agg, c.sym, &bo);
+	if (err)
+		log_error("building the profile failed: %s", strerror(-err));
+out:
+	sampler__free(smp);
+	if (tfd >= 0)
+		close(tfd);
+	for (k = 0; pidfds && k < o->npids; k++)
+		if (pidfds[k] >= 0)
+			close(pidfds[k]);
+	free(pidfds);
+	if (sfd >= 0)
+		close(sfd);
+	if (ep >= 0)
+		close(ep);
+	symbolizer__free(c.sym);
+	aggregator__free(c.agg);
+	return err;
+}

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The BPF lifecycle of a capture in the libbpf shape: open -> set rodata and
+ * map sizes -> load -> open a perf event per CPU and attach -> ring buffer.
+ * Errors are translated here into one line that tells an operator what to
+ * change, because libbpf's own messages rarely do.
+ */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "sampler.h"
+#include "sampler.skel.h"
+
+struct sampler {
+	struct sampler_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	int *pmu_fds;
+	int ncpus;     /* possible CPUs */
+	int nattached; /* CPUs with a live perf event */
+	int ncpus_stat;
+	sampler_cb cb;
+	void *cb_ctx;
+};
+
+static int perf_event_open(struct perf_event_attr *attr, int cpu)
+{
+	return syscall(__NR_perf_event_open, attr, -1, cpu, -1,
+		       PERF_FLAG_FD_CLOEXEC);
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct sampler *s = ctx;
+
+	if (len < sizeof(struct zp_sample))
+		return 0; /* malformed; the consumer counts via its own checks
+			   */
+	return s->cb(s->cb_ctx, data, len);
+}
+
+static size_t round_ringbuf(size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = page;
+
+	if (bytes < page)
+		bytes = page;
+	while (n < bytes && n < ((size_t)1 << 30))
+		n <<= 1;
+	return n;
+}
+
+static void explain_load_error(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		log_error(
+		    "loading the BPF program was refused (%s): run as root "
+		    "or grant CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN on "
+		    "kernels before 5.8)",
+		    strerror(-err));
+	else if (err == -ENOENT || err == -ESRCH)
+		log_error(
+		    "BPF CO-RE relocation failed (%s): the kernel BTF does "
+		    "not describe this kernel; pass --btf with a matching "
+		    "file",
+		    strerror(-err));
+	else if (err == -E2BIG || err == -EINVAL)
+		log_error(
+		    "the kernel rejected the BPF program (%s): kernel 5.10 "
+		    "or newer with BPF ring buffer support is required",
+		    strerror(-err));
+	else
+		log_error("loading the BPF program failed: %s", strerror(-err));
+}
+
+static int attach_cpus(struct sampler *s, const struct sampler_opts *o)
+{
+	struct perf_event_attr attr;
+	int cpu, fd, err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	if (o->event == SAMPLER_EVENT_CYCLES) {
+		attr.type = PERF_TYPE_HARDWARE;
+		attr.config = PERF_COUNT_HW_CPU_CYCLES;
+	} else {
+		attr.type = PERF_TYPE_SOFTWARE;
+		attr.config = PERF_COUNT_SW_CPU_CLOCK;
+	}
+	attr.freq = 1;
+	attr.sample_freq = o->frequency;
+
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		fd = perf_event_open(&attr, cpu);
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENODEV) /* possible but offline CPU */
+				continue;
+			if (err == -ENOENT || err == -EOPNOTSUPP) {
+				log_error("event '%s' is not supported on this "
+					  "machine (no hardware PMU counters); "
+					  "use --event cpu-clock",
+					  o->event == SAMPLER_EVENT_CYCLES
+					      ? "cycles"
+					      : "cpu-clock");
+			} else if (err == -EACCES || err == -EPERM) {
+				log_error(
+				    "perf_event_open refused (%s): run as "
+				    "root or grant CAP_PERFMON",
+				    strerror(-err));
+			} else if (err == -EINVAL && o->frequency > 1) {
+				log_error(
+				    "perf_event_open rejected %u Hz: above "
+				    "kernel.perf_event_max_sample_rate?",
+				    o->frequency);
+			} else {
+				log_error(
+				    "perf_event_open on CPU %d failed: %s", cpu,
+				    strerror(-err));
+			}
+			return err;
+		}
+		s->pmu_fds[cpu] = fd;
+		s->links[cpu] = bpf_program__attach_perf_event(
+		    s->skel->progs.on_cpu_sample, fd);
+		if (!s->links[cpu]) {
+			err = -errno;
+			log_error("attaching the sampler to CPU %d failed: %s",
+				  cpu, strerror(-err));
+			return err;
+		}
+		s->nattached++;
+	}
+	if (!s->nattached) {
+		log_error("no online CPU accepted a perf event");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+struct sampler *sampler__new(const struct sampler_opts *o)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
+		    .btf_custom_path = o->btf_path);
+	struct sampler *s;
+	size_t i;
+	int err;
+
+	if (!o->cb || !o->frequency) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cb = o->cb;
+	s->cb_ctx = o->cb_ctx;
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		err = s->ncpus ? s->ncpus : -ENODEV;
+		log_error("cannot count CPUs: %s", strerror(-err));
+		goto err_free;
+	}
+	s->links = calloc(s->ncpus, sizeof(*s->links));
+	s->pmu_fds = malloc(s->ncpus * sizeof(*s->pmu_fds));
+	if (!s->links || !s->pmu_fds) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < (size_t)s->ncpus; i++)
+		s->pmu_fds[i] = -1;
+
+	s->skel = sampler_bpf__open_opts(&open_opts);
+	if (!s->skel) {
+		err = -errno;
+		log_error("opening the BPF object failed: %s", strerror(-err));
+		goto err_free;
+	}
+	s->skel->rodata->filter_all = o->all;
+	s->skel->rodata->want_kernel = o->kernel_stacks;
+	s->skel->rodata->want_user = o->user_stacks;
+	s->skel->rodata->self_tgid = getpid();
+	err = bpf_map__set_max_entries(s->skel->maps.samples,
+				       round_ringbuf(o->ringbuf_bytes));
+	if (!err)
+		err = bpf_map__set_max_entries(s->skel->maps.targets,
+					       o->max_targets ? o->max_targets
+							      : 1024);
+	if (err) {
+		log_error("sizing BPF maps failed: %s", strerror(-err));
+		goto err_free;
+	}
+	/* wake the reader when a quarter of the buffer is used */
+	s->skel->rodata->wakeup_bytes = round_ringbuf(o->ringbuf_bytes) / 4;
+
+	err = sampler_bpf__load(s->skel);
+	if (err) {
+		explain_load_error(err);
+		goto err_free;
+	}
+	for (i = 0; !o->all && i < o->npids; i++) {
+		err = sampler__add_target(s, o->pids[i]);
+		if (err) {
+			log_error("adding pid %u to the filter failed: %s",
+				  o->pids[i], strerror(-err));
+			goto err_free;
+		}
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.samples), on_record,
+				 s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		log_error("creating the ring buffer reader failed: %s",
+			  strerror(-err));
+		goto err_free;
+	}
+	err = attach_cpus(s, o);
+	if (err)
+		goto err_free;
+	return s;
+
+err_free:
+	sampler__free(s);
+	errno = -err;
+	return NULL;
+}
+
+void sampler__detach(struct sampler *s)
+{
+	int cpu;
+
+	if (!s)
+		return;
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		if (s->links && s->links[cpu]) {
+			bpf_link__destroy(s->links[cpu]);
+			s->links[cpu] = NULL;
+		}
+		if (s->pmu_fds && s->pmu_fds[cpu] >= 0) {
+			close(s->pmu_fds[cpu]);
+			s->pmu_fds[cpu] = -1;
+		}
+	}
+	s->nattached = 0;
+}
+
+void sampler__free(struct sampler *s)
+{
+	if (!s)
+		return;
+	sampler__detach(s);
+	ring_buffer__free(s->rb);
+	sampler_bpf__destroy(s->skel);
+	free(s->links);
+	free(s->pmu_fds);
+	free(s);
+}
+
+int sampler__epoll_fd(const struct sampler *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+int sampler__poll(struct sampler *s, int timeout_ms)
+{
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+int sampler__drain(struct sampler *s)
+{
+	return ring_buffer__consume(s->rb);
+}
+
+int sampler__add_target(struct sampler *s, uint32_t pid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(s->skel->maps.targets, &pid, sizeof(pid), &one,
+				 sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sampler__remove_target(struct sampler *s, uint32_t pid)
+{
+	if (bpf_map__delete_elem(s->skel->maps.targets, &pid, sizeof(pid), 0))
+		return -errno;
+	return 0;
+}
+
+int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX])
+{
+	uint64_t *vals;
+	__u32 key;
+	int cpu, err = 0;
+
+	memset(out, 0, sizeof(uint64_t) * ZP_STAT__MAX);
+	vals = calloc(s->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < ZP_STAT__MAX; key++) {
+		if (bpf_map__lookup_elem(s->skel->maps.stats, &key, sizeof(key),
+					 vals, s->ncpus * sizeof(*vals), 0)) {
+			err = -errno;
+			break;
+		}
+		for (cpu = 0; cpu < s->ncpus; cpu++)
+			out[key] += vals[cpu];
+	}
+	free(vals);
+	return err;
+}
+
+int sampler__ncpus(const struct sampler *s)
+{
+	return s->nattached;
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Logger implementation: "zprofd: level: message" lines on stderr. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+
+enum log_level log_threshold = LOG_WARN;
+
+static const char *const level_names[] = {
+    [LOG_ERROR] = "error",
+    [LOG_WARN] = "warning",
+    [LOG_INFO] = "info",
+    [LOG_DEBUG] = "debug",
+};
+
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (level > log_threshold)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* one fprintf so concurrent writers do not interleave within a line */
+	fprintf(stderr, "zprofd: %s: %s\n", level_names[level], line);
+}
