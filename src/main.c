@@ -27,6 +27,7 @@
 #include "top.h"
 
 #define MAX_PIDS       4096
+#define MAX_OUTPUTS    4
 #define DEFAULT_OUTPUT "profile.pb.gz"
 #define SYSFS_BTF      "/sys/kernel/btf/vmlinux"
 
@@ -36,7 +37,9 @@ struct args {
 	bool all;
 	double duration;
 	unsigned int frequency;
-	const char *output;
+	const char *outputs[MAX_OUTPUTS];
+	enum output_format formats[MAX_OUTPUTS];
+	size_t noutputs;
 	bool format_set;
 	enum output_format format;
 	bool kernel;
@@ -80,38 +83,42 @@ enum {
 };
 
 static const struct argp_option options[] = {
-    {"pid", 'p', "PID[,PID...]", 0,
-     "Profile these processes (all their threads)", 0},
-    {"all", 'a', NULL, 0, "Profile every process on the machine", 0},
-    {"duration", 'd', "SEC", 0,
-     "Stop after SEC seconds (default: Ctrl-C or when the targets exit)", 0},
-    {"frequency", 'F', "HZ", 0, "Samples per second per CPU (default 99)", 0},
-    {"output", 'o', "FILE", 0,
-     "Output file (default " DEFAULT_OUTPUT "); '-' writes folded stacks "
-     "to stdout",
-     0},
-    {"format", 'f', "FMT", 0,
-     "pprof, folded or svg (default: from the extension: .pb.gz/.pprof, "
-     ".folded/.txt, .svg)",
-     0},
-    {"kernel", OPT_KERNEL, NULL, 0, "Include kernel frames (default)", 0},
-    {"no-kernel", OPT_NO_KERNEL, NULL, 0, "Leave out kernel frames", 0},
-    {"event", 'e', "EVENT", 0,
-     "cpu-clock (default, software timer) or cycles (hardware PMU)", 0},
-    {"ringbuf-size", OPT_RINGBUF, "BYTES", 0,
-     "BPF ring buffer size, K/M suffixes allowed (default 8M)", 0},
-    {"max-stacks", OPT_MAX_STACKS, "N", 0,
-     "Distinct stacks kept before new ones are counted as lost (default "
-     "65536)",
-     0},
-    {"btf", OPT_BTF, "FILE", 0,
-     "Kernel BTF to use when the kernel has no /sys/kernel/btf/vmlinux", 0},
-    {"top", OPT_TOP, "N", 0,
-     "Print the N functions with most self samples (default 10, 0: none)", 0},
-    {"title", OPT_TITLE, "TEXT", 0, "Flame graph title", 0},
-    {"verbose", 'v', NULL, 0, "More log output (repeat for debug)", 0},
-    {"quiet", 'q', NULL, 0, "Only errors", 0},
-    {},
+	{ "pid", 'p', "PID[,PID...]", 0,
+	  "Profile these processes (all their threads)", 0 },
+	{ "all", 'a', NULL, 0, "Profile every process on the machine", 0 },
+	{ "duration", 'd', "SEC", 0,
+	  "Stop after SEC seconds (default: Ctrl-C or when the targets exit)",
+	  0 },
+	{ "frequency", 'F', "HZ", 0, "Samples per second per CPU (default 99)",
+	  0 },
+	{ "output", 'o', "FILE", 0,
+	  "Output file (default " DEFAULT_OUTPUT "); '-' writes folded stacks "
+	  "to stdout",
+	  0 },
+	{ "format", 'f', "FMT", 0,
+	  "pprof, folded or svg (default: from the extension: .pb.gz/.pprof, "
+	  ".folded/.txt, .svg)",
+	  0 },
+	{ "kernel", OPT_KERNEL, NULL, 0, "Include kernel frames (default)", 0 },
+	{ "no-kernel", OPT_NO_KERNEL, NULL, 0, "Leave out kernel frames", 0 },
+	{ "event", 'e', "EVENT", 0,
+	  "cpu-clock (default, software timer) or cycles (hardware PMU)", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
+	  "BPF ring buffer size, K/M suffixes allowed (default 8M)", 0 },
+	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
+	  "Distinct stacks kept before new ones are counted as lost (default "
+	  "65536)",
+	  0 },
+	{ "btf", OPT_BTF, "FILE", 0,
+	  "Kernel BTF to use when the kernel has no /sys/kernel/btf/vmlinux",
+	  0 },
+	{ "top", OPT_TOP, "N", 0,
+	  "Print the N functions with most self samples (default 10, 0: none)",
+	  0 },
+	{ "title", OPT_TITLE, "TEXT", 0, "Flame graph title", 0 },
+	{ "verbose", 'v', NULL, 0, "More log output (repeat for debug)", 0 },
+	{ "quiet", 'q', NULL, 0, "Only errors", 0 },
+	{},
 };
 
 static int parse_uint(const char *s, unsigned long long max,
@@ -220,7 +227,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'o':
 		if (!*arg)
 			argp_error(state, "empty --output");
-		a->output = arg;
+		if (a->noutputs == MAX_OUTPUTS)
+			argp_error(state, "at most %d --output files",
+				   MAX_OUTPUTS);
+		a->outputs[a->noutputs++] = arg;
 		break;
 	case 'f':
 		if (output_format_from_name(arg, &a->format))
@@ -419,13 +429,13 @@ static const char *end_reason(enum capture_end e)
 	}
 }
 
-static int write_profile(const struct args *a, struct outfile *of,
-			 const struct profile *p)
+static int write_profile(const struct args *a, enum output_format fmt,
+			 struct outfile *of, const struct profile *p)
 {
-	struct flamegraph_opts fo = {.title = a->title};
+	struct flamegraph_opts fo = { .title = a->title };
 	FILE *out = outfile__stream(of);
 
-	switch (a->format) {
+	switch (fmt) {
 	case OUTPUT_PPROF:
 		return pprof_write(p, out);
 	case OUTPUT_FOLDED:
@@ -444,19 +454,20 @@ static const char *format_name(enum output_format f)
 int main(int argc, char **argv)
 {
 	static struct args a = {
-	    .frequency = 99,
-	    .output = DEFAULT_OUTPUT,
-	    .kernel = true,
-	    .ringbuf_bytes = 8u << 20,
-	    .max_stacks = 65536,
-	    .top = 10,
+		.frequency = 99,
+		.kernel = true,
+		.ringbuf_bytes = 8u << 20,
+		.max_stacks = 65536,
+		.top = 10,
 	};
-	static const struct argp argp = {options, parse_opt, NULL, doc};
+	static const struct argp argp = { options, parse_opt, NULL, doc,
+					  NULL,	   NULL,      NULL };
 	struct capture_opts co;
 	struct capture_result res;
-	struct outfile *of = NULL;
+	struct outfile *of[MAX_OUTPUTS] = {};
 	struct profile *p = NULL;
 	sigset_t mask;
+	size_t i;
 	int err;
 
 	argp_err_exit_status = 2;
@@ -468,13 +479,17 @@ int main(int argc, char **argv)
 				       : LOG_WARN);
 	libbpf_set_print(libbpf_print);
 
-	if (!a.format_set) {
-		if (!strcmp(a.output, "-"))
-			a.format = OUTPUT_FOLDED;
-		else if (output_format_from_path(a.output, &a.format)) {
+	if (!a.noutputs)
+		a.outputs[a.noutputs++] = DEFAULT_OUTPUT;
+	for (i = 0; i < a.noutputs; i++) {
+		if (a.format_set)
+			a.formats[i] = a.format;
+		else if (!strcmp(a.outputs[i], "-"))
+			a.formats[i] = OUTPUT_FOLDED;
+		else if (output_format_from_path(a.outputs[i], &a.formats[i])) {
 			log_error("cannot tell the format of '%s' from its "
 				  "extension: use --format pprof|folded|svg",
-				  a.output);
+				  a.outputs[i]);
 			return 2;
 		}
 	}
@@ -499,27 +514,28 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 
-	of = outfile__open(a.output);
-	if (!of)
-		return 1;
+	for (i = 0; i < a.noutputs; i++) {
+		of[i] = outfile__open(a.outputs[i]);
+		if (!of[i])
+			goto fail;
+	}
 	p = profile__new();
 	if (!p) {
 		log_error("out of memory");
-		outfile__abort(of);
-		return 1;
+		goto fail;
 	}
 
 	co = (struct capture_opts){
-	    .all = a.all,
-	    .pids = a.pids,
-	    .npids = a.npids,
-	    .frequency = a.frequency,
-	    .duration_s = a.duration,
-	    .event = a.event,
-	    .kernel_stacks = a.kernel,
-	    .ringbuf_bytes = a.ringbuf_bytes,
-	    .max_stacks = a.max_stacks,
-	    .btf_path = a.btf_path,
+		.all = a.all,
+		.pids = a.pids,
+		.npids = a.npids,
+		.frequency = a.frequency,
+		.duration_s = a.duration,
+		.event = a.event,
+		.kernel_stacks = a.kernel,
+		.ringbuf_bytes = a.ringbuf_bytes,
+		.max_stacks = a.max_stacks,
+		.btf_path = a.btf_path,
 	};
 	if (!a.quiet) {
 		if (a.all)
@@ -541,16 +557,19 @@ int main(int argc, char **argv)
 	if (err)
 		goto fail;
 
-	err = write_profile(&a, of, p);
-	if (err) {
-		log_error("encoding the %s profile failed: %s",
-			  format_name(a.format), strerror(-err));
-		goto fail;
+	for (i = 0; i < a.noutputs; i++) {
+		err = write_profile(&a, a.formats[i], of[i], p);
+		if (err) {
+			log_error("encoding the %s profile for %s failed: %s",
+				  format_name(a.formats[i]), a.outputs[i],
+				  strerror(-err));
+			goto fail;
+		}
+		err = outfile__commit(of[i]);
+		of[i] = NULL;
+		if (err)
+			goto fail;
 	}
-	err = outfile__commit(of);
-	of = NULL;
-	if (err)
-		goto fail;
 
 	if (!a.quiet) {
 		fprintf(stderr,
@@ -570,9 +589,11 @@ int main(int argc, char **argv)
 				"%llu\n",
 				(unsigned long long)res.kstack_errors,
 				(unsigned long long)res.ustack_errors);
-		if (strcmp(a.output, "-"))
-			fprintf(stderr, "zprofd: wrote %s profile to %s\n",
-				format_name(a.format), a.output);
+		for (i = 0; i < a.noutputs; i++)
+			if (strcmp(a.outputs[i], "-"))
+				fprintf(
+				    stderr, "zprofd: wrote %s profile to %s\n",
+				    format_name(a.formats[i]), a.outputs[i]);
 		if (a.top)
 			top_print(p, a.top, stderr);
 	}
@@ -580,7 +601,8 @@ int main(int argc, char **argv)
 	return 0;
 
 fail:
-	outfile__abort(of);
+	for (i = 0; i < a.noutputs; i++)
+		outfile__abort(of[i]);
 	profile__free(p);
 	return 1;
 }

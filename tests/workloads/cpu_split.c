@@ -10,6 +10,10 @@
  *                              spinning in thread_hot / thread_cold
  *   syscalls SECONDS           reads /dev/zero in a loop: kernel frames
  *   sleep SECONDS              mostly off CPU
+ *   work ITERATIONS [DELAY]    sleeps DELAY s (default 1: time for a
+ *                              profiler to attach), then runs a fixed amount
+ *                              of work and prints its wall time: the
+ *                              benchmark's overhead probe
  *
  * Built with frame pointers, -O1, no inlining and no sibling calls (see the
  * Makefile), so the call chain in the binary is the one written here.
@@ -131,7 +135,8 @@ int main(int argc, char **argv)
 			return 2;
 		run_workload(seconds, hot);
 	} else if (!strcmp(argv[1], "threads")) {
-		struct targ t[2] = {{now() + seconds, 0}, {now() + seconds, 1}};
+		struct targ t[2] = { { now() + seconds, 0 },
+				     { now() + seconds, 1 } };
 		pthread_t th[2];
 
 		for (int i = 0; i < 2; i++)
@@ -141,6 +146,15 @@ int main(int argc, char **argv)
 			pthread_join(th[i], NULL);
 	} else if (!strcmp(argv[1], "syscalls")) {
 		read_zero(seconds);
+	} else if (!strcmp(argv[1], "work")) {
+		long iters = atol(argv[2]);
+		double t0;
+
+		usleep((useconds_t)((argc > 3 ? atof(argv[3]) : 1.0) * 1e6));
+		t0 = now();
+		for (long i = 0; i < iters; i++)
+			dispatch(75, 25);
+		printf("elapsed %.6f\n", now() - t0);
 	} else if (!strcmp(argv[1], "sleep")) {
 		usleep((useconds_t)(seconds * 1e6));
 	} else {

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""make bench: the speed and memory figures of a one-shot capture.
+
+  overhead     wall time of a fixed CPU-bound workload alone vs with zprofd
+               attached, paired alternating runs, median of the ratios
+               (targets: <= 1.005 at 99 Hz, <= 1.03 at 999 Hz)
+  cost         zprofd's own CPU (user+sys) per sample at 999 Hz on both CPUs
+               (target <= 5 us), and the BPF program's in-kernel cost per
+               sample from the kernel's bpf_stats
+  lost         samples lost at 999 Hz on every CPU for 30 s (target 0)
+  ingest       aggregation throughput replaying records on one core
+               (target >= 1,000,000 samples/s)
+  rss          peak RSS of a 30 s capture of a busy process (target <= 20 MB)
+
+BENCH_QUICK=1 shortens every phase (for a smoke run)."""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+B = os.path.join(ROOT, os.environ.get("B", "build"))
+ZPROFD = os.path.join(B, "zprofd")
+WORK = os.path.join(B, "workloads", "cpu_split")
+DEMO = os.path.join(B, "workloads", "demo_app")
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+results = {}
+
+
+def run_capture(args):
+    """Runs zprofd to completion; returns (stderr, rusage)."""
+    p = subprocess.Popen([ZPROFD] + [str(a) for a in args], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit("zprofd failed:\n" + err)
+    return err, ru
+
+
+def summary(err):
+    m = re.search(r"(\d+) samples, (\d+) lost \(ring buffer (\d+), stack table (\d+)\)", err)
+    return {"samples": int(m.group(1)), "lost": int(m.group(2)), "lost_ringbuf": int(m.group(3)),
+            "lost_table": int(m.group(4))}
+
+
+def timed_work(iters, with_hz):
+    w = subprocess.Popen([WORK, "work", str(iters), "1"], stdout=subprocess.PIPE, text=True)
+    prof = None
+    if with_hz:
+        prof = subprocess.Popen([ZPROFD, "-q", "--pid", str(w.pid), "-F", str(with_hz), "-o",
+                                 "/dev/null", "--format", "folded"])
+    out = w.communicate()[0]
+    if prof:
+        prof.wait(timeout=60)
+    return float(re.search(r"elapsed ([\d.]+)", out).group(1))
+
+
+def overhead(hz, pairs, iters):
+    ratios = []
+    for i in range(pairs):
+        # alternate which run goes first so drift cancels out
+        if i % 2:
+            alone = timed_work(iters, 0)
+            prof = timed_work(iters, hz)
+        else:
+            prof = timed_work(iters, hz)
+            alone = timed_work(iters, 0)
+        ratios.append(prof / alone)
+    med = statistics.median(ratios)
+    print("overhead %4d Hz: median ratio %.4f over %d pairs (min %.4f, max %.4f)" %
+          (hz, med, pairs, min(ratios), max(ratios)))
+    results["overhead_%dhz" % hz] = round(med, 4)
+
+
+def bpf_stats_enable():
+    try:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("1")
+        return True
+    except OSError:
+        return False
+
+
+def bpf_prog_cost():
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True).stdout
+    for prog in json.loads(out or "[]"):
+        if prog.get("name") == "on_cpu_sample" and prog.get("run_cnt"):
+            return prog["run_time_ns"], prog["run_cnt"]
+    return None
+
+
+def cost_per_sample(seconds):
+    busy = [subprocess.Popen([WORK, "split", str(seconds + 3)]) for _ in range(2)]
+    time.sleep(0.3)
+    have_stats = bpf_stats_enable()
+    p = subprocess.Popen([ZPROFD, "--pid", ",".join(str(b.pid) for b in busy), "-F", "999", "-d",
+                          str(seconds), "-o", "/dev/null", "--format", "folded", "--top", "0"],
+                         stderr=subprocess.PIPE, text=True)
+    cost = None
+    time.sleep(seconds - 1)
+    if have_stats:
+        cost = bpf_prog_cost()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    for b in busy:
+        b.kill()
+        b.wait()
+    s = summary(err)
+    cpu = ru.ru_utime + ru.ru_stime
+    us = cpu * 1e6 / max(s["samples"], 1)
+    print("cost: %d samples at 999 Hz on 2 CPUs in %d s; zprofd CPU %.3f s = %.2f us/sample" %
+          (s["samples"], seconds, cpu, us))
+    results["user_cpu_us_per_sample"] = round(us, 3)
+    if cost:
+        ns = cost[0] / cost[1]
+        print("cost: BPF program in kernel %.0f ns/sample (%d runs)" % (ns, cost[1]))
+        results["bpf_ns_per_sample"] = round(ns)
+
+
+def lost(seconds):
+    busy = [subprocess.Popen([WORK, "split", str(seconds + 3)]) for _ in range(2)]
+    time.sleep(0.3)
+    err, _ = run_capture(["--all", "-F", "999", "-d", seconds, "-o", "/dev/null", "--format", "folded",
+                          "--top", "0"])
+    for b in busy:
+        b.kill()
+        b.wait()
+    s = summary(err)
+    print("lost: --all at 999 Hz on every CPU for %d s: %d samples, %d lost" % (seconds, s["samples"], s["lost"]))
+    results["lost_999hz_all_cpus"] = s["lost"]
+    results["samples_999hz_all_cpus"] = s["samples"]
+
+
+def ingest():
+    out = subprocess.run([os.path.join(B, "bench", "ingest")], capture_output=True, text=True).stdout
+    print(out.strip())
+    results["ingest_samples_per_s"] = int(float(re.search(r"([\d.]+) samples/s", out).group(1)))
+
+
+def rss(seconds, hz):
+    d = subprocess.Popen([DEMO, str(seconds + 3)], stdout=subprocess.DEVNULL)
+    time.sleep(0.3)
+    err, ru = run_capture(["--pid", d.pid, "-F", hz, "-d", seconds, "-o", "/tmp/zprofd-bench.pb.gz",
+                           "--top", "0"])
+    d.kill()
+    d.wait()
+    mb = ru.ru_maxrss / 1024.0
+    print("rss: peak %.1f MB for a %d s capture of a busy process at %d Hz (%d samples)" %
+          (mb, seconds, hz, summary(err)["samples"]))
+    results["peak_rss_mb_%dhz" % hz] = round(mb, 1)
+
+
+def main():
+    pairs = 4 if QUICK else 10
+    iters = 400 if QUICK else 1200
+    long_s = 5 if QUICK else 30
+    ingest()
+    overhead(99, pairs, iters)
+    overhead(999, pairs, iters)
+    cost_per_sample(4 if QUICK else 10)
+    lost(long_s)
+    rss(long_s, 99)
+    rss(long_s, 999)
+    print("BENCH " + json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Shared helpers for zprofd integration tests: a tiny TAP emitter, running
+zprofd and workloads, and parsing folded output. Standard library only, so
+the tests run on any python3 >= 3.8 without installing anything."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+B = os.path.join(ROOT, os.environ.get("B", "build"))
+ZPROFD = os.path.join(B, "zprofd")
+WORKLOAD = os.path.join(B, "workloads", "cpu_split")
+
+
+class Tap:
+    """Plan-at-end TAP producer; a failed check never stops the script."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(("ok" if cond else "not ok") + " %d - %s" % (self.n, name))
+        if not cond:
+            self.failed += 1
+            if diag is not None:
+                for line in str(diag).splitlines()[-40:]:
+                    print("#   " + line)
+        sys.stdout.flush()
+        return cond
+
+    def diag(self, msg):
+        for line in str(msg).splitlines():
+            print("# " + line)
+        sys.stdout.flush()
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+def start_workload(*args):
+    p = subprocess.Popen([WORKLOAD] + [str(a) for a in args])
+    time.sleep(0.3)  # let it get into its loop
+    return p
+
+
+def zprofd(*args, timeout=120, env=None, preexec=None):
+    """Run zprofd to completion; returns CompletedProcess with text output."""
+    return subprocess.run([ZPROFD] + [str(a) for a in args], capture_output=True,
+                          text=True, timeout=timeout, env=env, preexec_fn=preexec)
+
+
+def zprofd_bg(*args):
+    return subprocess.Popen([ZPROFD] + [str(a) for a in args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def parse_folded(text):
+    """{tuple(frames root->leaf): count}; frames split at ';', count after the
+    last space."""
+    stacks = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        stack, _, count = line.rpartition(" ")
+        frames = tuple(stack.split(";"))
+        stacks[frames] = stacks.get(frames, 0) + int(count)
+    return stacks
+
+
+def total(stacks):
+    return sum(stacks.values())
+
+
+def share(stacks, pred):
+    """Fraction of samples whose stack satisfies pred(frames)."""
+    t = total(stacks)
+    return sum(c for f, c in stacks.items() if pred(f)) / t if t else 0.0
+
+
+def has_chain(frames, chain):
+    """True when chain appears in frames in order, adjacent."""
+    n = len(chain)
+    return any(tuple(frames[i:i + n]) == tuple(chain) for i in range(len(frames) - n + 1))
+
+
+def go_pprof(*args):
+    env = dict(os.environ)
+    env.setdefault("HOME", "/root")
+    env.setdefault("GOCACHE", "/tmp/zprofd-gocache")
+    env["PPROF_TMPDIR"] = "/tmp"
+    return subprocess.run(["go", "tool", "pprof"] + list(args), capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def stop(p, sig=signal.SIGKILL):
+    if p.poll() is None:
+        p.send_signal(sig)
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
