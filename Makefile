@@ -68,7 +68,7 @@ $(B)/%.skel.h: $(B)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(SKELS)
+$(B)/obj/%.o: src/%.c $(wildcard include/*.h src/*/*.h) | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -135,14 +135,19 @@ FUZZ_LIB_OBJS := $(patsubst src/%.c,build-fuzz/obj/%.o,$(filter-out src/sampler/
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuild-fuzz \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all
 
-build-fuzz/obj/%.o: src/%.c $(wildcard include/*.h)
+build-fuzz/obj/%.o: src/%.c $(wildcard include/*.h src/*/*.h)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+# an archive, so each target links only the objects it needs
+build-fuzz/libzprofd-fuzz.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libzprofd-fuzz.a
 	$(call msg,FUZZER,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build-fuzz/libzprofd-fuzz.a $(LDLIBS) -o $@
 
 fuzz: deps $(FUZZ_BINS)
 	$(Q)scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -58,9 +58,14 @@ static size_t round_ringbuf(size_t bytes)
 	return n;
 }
 
-static void explain_load_error(int err)
+static void explain_load_error(int err, const char *btf_path)
 {
-	if (err == -EPERM || err == -EACCES)
+	char msg[128];
+
+	libbpf_strerror(err, msg, sizeof(msg));
+	if (btf_path && err <= -__LIBBPF_ERRNO__START)
+		log_error("cannot use BTF file %s: %s", btf_path, msg);
+	else if (err == -EPERM || err == -EACCES)
 		log_error(
 		    "loading the BPF program was refused (%s): run as root "
 		    "or grant CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN on "
@@ -78,7 +83,7 @@ static void explain_load_error(int err)
 		    "or newer with BPF ring buffer support is required",
 		    strerror(-err));
 	else
-		log_error("loading the BPF program failed: %s", strerror(-err));
+		log_error("loading the BPF program failed: %s", msg);
 }
 
 static int attach_cpus(struct sampler *s, const struct sampler_opts *o)
@@ -203,7 +208,7 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 
 	err = sampler_bpf__load(s->skel);
 	if (err) {
-		explain_load_error(err);
+		explain_load_error(err, o->btf_path);
 		goto err_free;
 	}
 	for (i = 0; !o->all && i < o->npids; i++) {

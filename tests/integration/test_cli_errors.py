@@ -83,7 +83,7 @@ expect(["--pid", str(pid), "-d", "1", "--btf", "/nonexistent.btf", "-o", "-"], 1
        "BTF file missing")
 garbage = os.path.join(tmp, "garbage.btf")
 open(garbage, "wb").write(b"\0" * 64)
-expect(["--pid", str(pid), "-d", "1", "--btf", garbage, "-o", "-"], 1, "BPF", "BTF file malformed")
+expect(["--pid", str(pid), "-d", "1", "--btf", garbage, "-o", "-"], 1, "cannot use BTF file", "BTF file malformed")
 has_pmu = os.path.exists("/sys/bus/event_source/devices/cpu/events/cpu-cycles")
 if has_pmu:
     r = zprofd("--pid", pid, "-d", "1", "--event", "cycles", "-o", "-")

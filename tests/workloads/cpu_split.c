@@ -8,7 +8,7 @@
  *                              so CPU time splits as the iteration counts do
  *   threads SECONDS            two threads named "worker-hot"/"worker-cold",
  *                              spinning in thread_hot / thread_cold
- *   syscalls SECONDS           reads /dev/zero in a loop: kernel frames
+ *   syscalls SECONDS           syscall_loop reads /dev/zero: kernel frames
  *   sleep SECONDS              mostly off CPU
  *   work ITERATIONS [DELAY]    sleeps DELAY s (default 1: time for a
  *                              profiler to attach), then runs a fixed amount
@@ -102,7 +102,7 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-__attribute__((noinline)) void read_zero(double seconds)
+__attribute__((noinline)) void syscall_loop(double seconds)
 {
 	static char buf[1 << 16];
 	double end = now() + seconds;
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 2; i++)
 			pthread_join(th[i], NULL);
 	} else if (!strcmp(argv[1], "syscalls")) {
-		read_zero(seconds);
+		syscall_loop(seconds);
 	} else if (!strcmp(argv[1], "work")) {
 		long iters = atol(argv[2]);
 		double t0;

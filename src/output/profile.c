@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The profile model: interning and de-duplication of strings, mappings,
+ * functions and locations into 1-based id tables, the sample list, and the
+ * frame labels that text encoders print. Each table has an open-addressing
+ * hash index (private to this file) so that building a profile with a
+ * million samples and a hundred thousand locations stays linear; the index
+ * stores each entry's hash next to its id so growing never rehashes keys.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+/* One slot of an index: id 0 marks an empty slot (no table uses id 0). */
+struct htab_slot {
+	uint32_t id;
+	uint32_t hash;
+};
+
+struct htab {
+	struct htab_slot *slots;
+	size_t cap; /* power of two, or 0 before the first insert */
+	size_t n;
+};
+
+struct profile_index {
+	struct htab strings;
+	struct htab mappings;
+	struct htab functions;
+	struct htab locations;
+};
+
+typedef bool (*htab_eq_fn)(const struct profile *p, uint32_t id,
+			   const void *key);
+
+#define HTAB_MIN_CAP 64
+
+/* splitmix64's finalizer: cheap, and every input bit reaches every output. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint32_t hash_fold(uint64_t h)
+{
+	h = mix64(h);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint32_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a offset basis */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return hash_fold(h);
+}
+
+static uint64_t hash_step(uint64_t h, uint64_t v)
+{
+	return mix64(h ^ v) + 0x9e3779b97f4a7c15ULL;
+}
+
+/*
+ * Slot holding the entry equal to key, or the empty slot where it belongs.
+ * The table is never full (load stays under 3/4), so the probe terminates.
+ */
+static size_t htab_find(const struct htab *t, uint32_t hash, htab_eq_fn eq,
+			const struct profile *p, const void *key)
+{
+	size_t mask = t->cap - 1;
+	size_t i = hash & mask;
+
+	while (t->slots[i].id) {
+		if (t->slots[i].hash == hash && eq(p, t->slots[i].id, key))
+			break;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+/* Makes room for one more entry; slot positions change when it grows. */
+static int htab_reserve(struct htab *t)
+{
+	struct htab_slot *slots;
+	size_t cap, i, j;
+
+	if (t->cap && (t->n + 1) * 4 <= t->cap * 3)
+		return 0;
+	cap = t->cap ? t->cap * 2 : HTAB_MIN_CAP;
+	if (cap < t->cap || cap > SIZE_MAX / sizeof(*slots))
+		return -ENOMEM;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		if (!t->slots[i].id)
+			continue;
+		j = t->slots[i].hash & (cap - 1);
+		while (slots[j].id)
+			j = (j + 1) & (cap - 1);
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return 0;
+}
+
+static void htab_set(struct htab *t, size_t slot, uint32_t id, uint32_t hash)
+{
+	t->slots[slot].id = id;
+	t->slots[slot].hash = hash;
+	t->n++;
+}
+
+/* Grows *arr so it holds at least need elements; doubles to stay linear. */
+static int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *tmp;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	if (ncap > SIZE_MAX / elem)
+		return -ENOMEM;
+	tmp = realloc(*arr, ncap * elem);
+	if (!tmp)
+		return -ENOMEM;
+	*arr = tmp;
+	*cap = ncap;
+	return 0;
+}
+
+/* Ids are uint32_t and 1-based in every table. */
+static bool table_full(size_t n)
+{
+	return n >= UINT32_MAX - 1;
+}
+
+static uint32_t fail(struct profile *p, int err)
+{
+	if (!p->err)
+		p->err = err;
+	return 0;
+}
+
+struct profile *profile__new(void)
+{
+	struct profile *p;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto err;
+	p->idx = calloc(1, sizeof(*p->idx));
+	if (!p->idx)
+		goto err_free;
+	if (grow_array((void **)&p->strings, &p->cap_strings, 1,
+		       sizeof(*p->strings)))
+		goto err_free;
+	/* Heap-allocated like every other entry so profile__free is uniform. */
+	p->strings[0] = strdup("");
+	if (!p->strings[0])
+		goto err_free;
+	p->nstrings = 1;
+	return p;
+
+err_free:
+	profile__free(p);
+err:
+	errno = ENOMEM;
+	return NULL;
+}
+
+void profile__free(struct profile *p)
+{
+	uint32_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nstrings; i++)
+		free(p->strings[i]);
+	free(p->strings);
+	free(p->mappings);
+	free(p->functions);
+	free(p->locations);
+	free(p->sample_locs);
+	free(p->samples);
+	if (p->idx) {
+		free(p->idx->strings.slots);
+		free(p->idx->mappings.slots);
+		free(p->idx->functions.slots);
+		free(p->idx->locations.slots);
+		free(p->idx);
+	}
+	free(p);
+}
+
+int profile__status(const struct profile *p)
+{
+	return p ? p->err : -EINVAL;
+}
+
+static bool string_eq(const struct profile *p, uint32_t id, const void *key)
+{
+	return strcmp(p->strings[id], key) == 0;
+}
+
+uint32_t profile__string(struct profile *p, const char *s)
+{
+	struct htab *t;
+	uint32_t hash;
+	size_t slot;
+	char *dup;
+
+	if (!p || p->err || !s || !*s)
+		return 0;
+	t = &p->idx->strings;
+	if (htab_reserve(t))
+		return fail(p, -ENOMEM);
+	hash = hash_str(s);
+	slot = htab_find(t, hash, string_eq, p, s);
+	if (t->slots[slot].id)
+		return t->slots[slot].id;
+
+	if (table_full(p->nstrings))
+		return fail(p, -ENOMEM);
+	if (grow_array((void **)&p->strings, &p->cap_strings, p->nstrings + 1,
+		       sizeof(*p->strings)))
+		return fail(p, -ENOMEM);
+	dup = strdup(s);
+	if (!dup)
+		return fail(p, -ENOMEM);
+	p->strings[p->nstrings] = dup;
+	htab_set(t, slot, p->nstrings, hash);
+	return p->nstrings++;
+}
+
+static bool mapping_eq(const struct profile *p, uint32_t id, const void *key)
+{
+	const struct pf_mapping *a = &p->mappings[id - 1];
+	const struct pf_mapping *b = key;
+
+	return a->start == b->start && a->limit == b->limit &&
+	       a->offset == b->offset && a->filename == b->filename &&
+	       a->build_id == b->build_id;
+}
+
+uint32_t profile__mapping(struct profile *p, uint64_t start, uint64_t limit,
+			  uint64_t offset, const char *filename,
+			  const char *build_id)
+{
+	struct pf_mapping m = {
+		.start = start,
+		.limit = limit,
+		.offset = offset,
+	};
+	struct htab *t;
+	uint64_t h;
+	uint32_t hash;
+	size_t slot;
+
+	if (!p || p->err)
+		return 0;
+	m.filename = profile__string(p, filename);
+	m.build_id = profile__string(p, build_id);
+	if (p->err)
+		return 0;
+	t = &p->idx->mappings;
+	if (htab_reserve(t))
+		return fail(p, -ENOMEM);
+	h = hash_step(0, start);
+	h = hash_step(h, limit);
+	h = hash_step(h, offset);
+	h = hash_step(h, ((uint64_t)m.filename << 32) | m.build_id);
+	hash = hash_fold(h);
+	slot = htab_find(t, hash, mapping_eq, p, &m);
+	if (t->slots[slot].id)
+		return t->slots[slot].id;
+
+	if (table_full(p->nmappings))
+		return fail(p, -ENOMEM);
+	if (grow_array((void **)&p->mappings, &p->cap_mappings,
+		       (size_t)p->nmappings + 1, sizeof(*p->mappings)))
+		return fail(p, -ENOMEM);
+	p->mappings[p->nmappings++] = m;
+	htab_set(t, slot, p->nmappings, hash);
+	return p->nmappings;
+}
+
+static bool function_eq(const struct profile *p, uint32_t id, const void *key)
+{
+	const struct pf_function *a = &p->functions[id - 1];
+	const struct pf_function *b = key;
+
+	return a->name == b->name && a->system_name == b->system_name &&
+	       a->filename == b->filename && a->start_line == b->start_line;
+}
+
+uint32_t profile__function(struct profile *p, const char *name,
+			   const char *system_name, const char *filename,
+			   int64_t start_line)
+{
+	struct pf_function f = { .start_line = start_line };
+	struct htab *t;
+	uint64_t h;
+	uint32_t hash;
+	size_t slot;
+
+	if (!p || p->err)
+		return 0;
+	f.name = profile__string(p, name);
+	f.system_name = profile__string(p, system_name);
+	f.filename = profile__string(p, filename);
+	if (p->err)
+		return 0;
+	t = &p->idx->functions;
+	if (htab_reserve(t))
+		return fail(p, -ENOMEM);
+	h = hash_step(0, ((uint64_t)f.name << 32) | f.system_name);
+	h = hash_step(h, f.filename);
+	h = hash_step(h, (uint64_t)start_line);
+	hash = hash_fold(h);
+	slot = htab_find(t, hash, function_eq, p, &f);
+	if (t->slots[slot].id)
+		return t->slots[slot].id;
+
+	if (table_full(p->nfunctions))
+		return fail(p, -ENOMEM);
+	if (grow_array((void **)&p->functions, &p->cap_functions,
+		       (size_t)p->nfunctions + 1, sizeof(*p->functions)))
+		return fail(p, -ENOMEM);
+	p->functions[p->nfunctions++] = f;
+	htab_set(t, slot, p->nfunctions, hash);
+	return p->nfunctions;
+}
+
+static bool location_eq(const struct profile *p, uint32_t id, const void *key)
+{
+	const struct pf_location *a = &p->locations[id - 1];
+	const struct pf_location *b = key;
+
+	return a->mapping_id == b->mapping_id &&
+	       a->function_id == b->function_id && a->address == b->address &&
+	       a->line == b->line && a->kind == b->kind;
+}
+
+uint32_t profile__location(struct profile *p, uint32_t mapping_id,
+			   uint64_t address, uint32_t function_id, int64_t line,
+			   enum pf_frame_kind kind)
+{
+	struct pf_location l = {
+		.mapping_id = mapping_id,
+		.function_id = function_id,
+		.address = address,
+		.line = line,
+		.kind = (uint8_t)kind,
+	};
+	struct htab *t;
+	uint64_t h;
+	uint32_t hash;
+	size_t slot;
+
+	if (!p || p->err)
+		return 0;
+	/*
+	 * An id the profile never handed out is a builder bug; failing the
+	 * whole profile surfaces it at profile__status() instead of emitting
+	 * a file that pprof would reject.
+	 */
+	if (mapping_id > p->nmappings || function_id > p->nfunctions ||
+	    (unsigned int)kind > PF_FRAME_PYTHON)
+		return fail(p, -EINVAL);
+	t = &p->idx->locations;
+	if (htab_reserve(t))
+		return fail(p, -ENOMEM);
+	h = hash_step(0, ((uint64_t)mapping_id << 32) | function_id);
+	h = hash_step(h, address);
+	h = hash_step(h, (uint64_t)line);
+	h = hash_step(h, l.kind);
+	hash = hash_fold(h);
+	slot = htab_find(t, hash, location_eq, p, &l);
+	if (t->slots[slot].id)
+		return t->slots[slot].id;
+
+	if (table_full(p->nlocations))
+		return fail(p, -ENOMEM);
+	if (grow_array((void **)&p->locations, &p->cap_locations,
+		       (size_t)p->nlocations + 1, sizeof(*p->locations)))
+		return fail(p, -ENOMEM);
+	p->locations[p->nlocations++] = l;
+	htab_set(t, slot, p->nlocations, hash);
+	return p->nlocations;
+}
+
+/*
+ * Samples are not merged here: the aggregator already keys them by stack and
+ * thread, and the encoders merge whatever their format folds together.
+ * Invalid arguments return -EINVAL without poisoning the profile (the caller
+ * sees the return value); allocation failures are sticky like everywhere.
+ */
+int profile__add_sample(struct profile *p, const uint32_t *locs, uint32_t n,
+			int64_t count, uint32_t pid, uint32_t tid,
+			const char *comm, const char *thread_name)
+{
+	struct pf_sample *s;
+	uint32_t comm_idx, thread_idx, i;
+
+	if (!p)
+		return -EINVAL;
+	if (p->err)
+		return p->err;
+	if ((n && !locs) || count <= 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!locs[i] || locs[i] > p->nlocations)
+			return -EINVAL;
+	}
+	comm_idx = profile__string(p, comm);
+	thread_idx = profile__string(p, thread_name);
+	if (p->err)
+		return p->err;
+	if (p->nsample_locs > SIZE_MAX - n ||
+	    grow_array((void **)&p->sample_locs, &p->cap_sample_locs,
+		       p->nsample_locs + n, sizeof(*p->sample_locs)) ||
+	    grow_array((void **)&p->samples, &p->cap_samples, p->nsamples + 1,
+		       sizeof(*p->samples))) {
+		fail(p, -ENOMEM);
+		return p->err;
+	}
+
+	if (n)
+		memcpy(p->sample_locs + p->nsample_locs, locs,
+		       n * sizeof(*locs));
+	s = &p->samples[p->nsamples++];
+	s->first_loc = p->nsample_locs;
+	s->nlocs = n;
+	s->pid = pid;
+	s->tid = tid;
+	s->comm = comm_idx;
+	s->thread_name = thread_idx;
+	s->count = count;
+	p->nsample_locs += n;
+	return 0;
+}
+
+/* Bounded label writer: always leaves room for the terminating NUL. */
+struct label_buf {
+	char *buf;
+	size_t size;
+	size_t len;
+	bool truncated;
+};
+
+/*
+ * Appends n bytes, rewriting the characters the folded format and line-based
+ * readers cannot carry: ';' separates frames and control characters would
+ * split or corrupt a line.
+ */
+static void label_put(struct label_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (b->len + 1 >= b->size) {
+			b->truncated = true;
+			return;
+		}
+		if (c == ';')
+			c = ':';
+		else if (c < 0x20 || c == 0x7f)
+			c = '?';
+		b->buf[b->len++] = (char)c;
+	}
+}
+
+static void label_puts(struct label_buf *b, const char *s)
+{
+	label_put(b, s, strlen(s));
+}
+
+static void label_printf_hex(struct label_buf *b, uint64_t v)
+{
+	char tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "0x%" PRIx64, v);
+	label_puts(b, tmp);
+}
+
+/* A cut must not leave half a UTF-8 character for the SVG/text readers. */
+static void label_trim_utf8(struct label_buf *b)
+{
+	size_t start = b->len, want;
+	unsigned char lead;
+
+	while (start > 0 && b->len - start < 3 &&
+	       ((unsigned char)b->buf[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	lead = (unsigned char)b->buf[start - 1];
+	if (lead < 0xc0)
+		return;
+	want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	if (b->len - (start - 1) < want)
+		b->len = start - 1;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* "object+0xoffset" for a frame nobody could name. */
+static void label_unsymbolized(struct label_buf *b, const struct profile *p,
+			       const struct pf_location *loc)
+{
+	const struct pf_mapping *m = NULL;
+	const char *obj = "";
+	uint64_t off = loc->address;
+
+	if (loc->mapping_id && loc->mapping_id <= p->nmappings) {
+		m = &p->mappings[loc->mapping_id - 1];
+		obj = base_name(profile__str(p, m->filename));
+		/* File-relative, so the number works with addr2line/objdump. */
+		if (loc->address >= m->start && loc->address < m->limit)
+			off = loc->address - m->start + m->offset;
+	}
+	label_puts(b, *obj ? obj : "[unknown]");
+	label_puts(b, "+");
+	label_printf_hex(b, off);
+}
+
+size_t profile__frame_label(const struct profile *p, uint32_t loc_id, char *buf,
+			    size_t size)
+{
+	struct label_buf b = { .buf = buf, .size = size };
+	const struct pf_location *loc;
+	const struct pf_function *fn = NULL;
+	const char *name = "", *file;
+	char num[24];
+
+	if (!buf || !size)
+		return 0;
+	if (!p || !loc_id || loc_id > p->nlocations) {
+		label_puts(&b, "[unknown]");
+		goto out;
+	}
+	loc = &p->locations[loc_id - 1];
+	if (loc->function_id && loc->function_id <= p->nfunctions) {
+		fn = &p->functions[loc->function_id - 1];
+		name = profile__str(p, fn->name);
+		if (!*name)
+			name = profile__str(p, fn->system_name);
+	}
+	if (!*name) {
+		label_unsymbolized(&b, p, loc);
+		if (loc->kind == PF_FRAME_KERNEL)
+			label_puts(&b, "_[k]");
+		goto out;
+	}
+
+	label_puts(&b, name);
+	switch (loc->kind) {
+	case PF_FRAME_KERNEL:
+		label_puts(&b, "_[k]");
+		break;
+	case PF_FRAME_PYTHON:
+		file = profile__str(p, fn->filename);
+		if (!*file && loc->line <= 0)
+			break;
+		label_puts(&b, " (");
+		label_puts(&b, *file ? file : "?");
+		if (loc->line > 0) {
+			snprintf(num, sizeof(num), ":%" PRId64, loc->line);
+			label_puts(&b, num);
+		}
+		label_puts(&b, ")");
+		break;
+	default:
+		break;
+	}
+out:
+	if (b.truncated)
+		label_trim_utf8(&b);
+	buf[b.len] = '\0';
+	return b.len;
+}
