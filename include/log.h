@@ -16,6 +16,9 @@ void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* At debug level: log current and peak RSS, naming the phase just done. */
+void log_memory(const char *phase);
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)                                                          \
 	do {                                                                   \

@@ -19,7 +19,8 @@ struct profile_build_opts {
 	int64_t period_ns;
 	int64_t duration_ns;
 	int64_t time_ns;
-	uint32_t only_pid; /* 0: every pid; else only this thread group */
+	uint32_t only_pid;  /* 0: every pid; else only this thread group */
+	bool kernel_subset; /* load only the kernel symbols this build needs */
 };
 
 /* Adds every entry of agg (borrowed) to p (borrowed). 0 or -errno. */

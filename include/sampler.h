@@ -31,7 +31,7 @@ struct sampler_opts {
 	enum sampler_event event;
 	bool kernel_stacks;
 	bool user_stacks;
-	size_t ringbuf_bytes; /* rounded up to a power of two pages */
+	size_t ringbuf_bytes; /* rounded up to a power of two pages; 0: auto */
 	const char *btf_path; /* NULL: the kernel's own BTF */
 	sampler_cb cb;
 	void *cb_ctx;

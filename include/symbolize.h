@@ -7,7 +7,16 @@
  * (keyed by build-id, else device+inode), and the kernel symbol table.
  *
  * All strings returned are borrowed from the symbolizer and stay valid until
+ * symbolizer__free(), with one exception that bounded memory forces: what a
+ * lookup returned for PID (its sym_module, module path, build-id, symbol
+ * name) is released when PID's snapshot is, i.e. by symbolizer__drop_pid(PID)
+ * or when symbolizer__add_pid() evicts PID as the least recently used of more
+ * than max_procs snapshots. Lookups themselves never release anything, so
+ * frames can be held from the lookups through writing the output as long as
+ * no add_pid/drop_pid call happens in between. Kernel frames stay valid until
  * symbolizer__free().
+ *
+ * Not thread-safe: one thread drives a symbolizer.
  */
 #ifndef ZPROFD_SYMBOLIZE_H
 #define ZPROFD_SYMBOLIZE_H
@@ -25,6 +34,12 @@ struct symbolizer_opts {
 	size_t max_files;	   /* symbol tables cached; 0: 256 */
 	size_t max_procs;	   /* process snapshots kept; 0: 4096 */
 	bool kernel;		   /* load kernel symbols */
+	/*
+	 * With kernel: do not load the whole kallsyms table up front; the
+	 * caller names the addresses it will look up with
+	 * symbolizer__load_kernel() (a one-shot capture, to stay small).
+	 */
+	bool kernel_lazy;
 };
 
 /* One mapping of a process, as /proc/PID/maps described it. */
@@ -32,9 +47,14 @@ struct sym_module {
 	uint64_t start;
 	uint64_t limit;
 	uint64_t file_offset;
-	const char
-	    *path; /* as in maps, e.g. "/usr/lib/x86_64-linux-gnu/libc.so.6" */
+	/*
+	 * As in maps, e.g. "/usr/lib/x86_64-linux-gnu/libc.so.6", "[vdso]",
+	 * or "" for an anonymous mapping (JIT code); a " (deleted)" suffix is
+	 * removed and reported in .deleted instead.
+	 */
+	const char *path;
 	const char *build_id; /* lowercase hex, "" when unknown */
+	bool deleted;	      /* the file was deleted (or replaced) */
 };
 
 struct sym_frame {
@@ -66,6 +86,14 @@ void symbolizer__drop_pid(struct symbolizer *s, pid_t pid);
  */
 void symbolizer__lookup_user(struct symbolizer *s, pid_t pid, uint64_t addr,
 			     struct sym_frame *out);
+/*
+ * Load only the kernel symbols needed for ADDRS (sorted ascending), replacing
+ * any table loaded before; lookups of other addresses may then name a
+ * nearby symbol wrongly, so pass every address that will be looked up.
+ * 0 or -errno (the table is then left empty and frames stay unresolved).
+ */
+int symbolizer__load_kernel(struct symbolizer *s, const uint64_t *addrs,
+			    size_t n);
 void symbolizer__lookup_kernel(struct symbolizer *s, uint64_t addr,
 			       struct sym_frame *out);
 
@@ -76,7 +104,18 @@ struct symbolizer_stats {
 	uint64_t procs_evicted;
 	uint64_t lookups;
 	uint64_t unresolved;
+	uint64_t files_failed; /* not ELF, unreadable, or cache full */
+	uint64_t files_cached; /* symbol tables held now */
+	uint64_t files_bytes;  /* heap held by those tables */
+	uint64_t procs;	       /* process snapshots held now */
 };
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st);
+
+/*
+ * false when kernel symbols were not requested, could not be read, or
+ * kptr_restrict hides their addresses (all 0): kernel frames then stay
+ * unresolved, and the caller should say why.
+ */
+bool symbolizer__kernel_usable(const struct symbolizer *s);
 
 #endif

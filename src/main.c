@@ -104,7 +104,9 @@ static const struct argp_option options[] = {
 	{ "event", 'e', "EVENT", 0,
 	  "cpu-clock (default, software timer) or cycles (hardware PMU)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
-	  "BPF ring buffer size, K/M suffixes allowed (default 8M)", 0 },
+	  "BPF ring buffer size, K/M suffixes allowed (default 256K per CPU, "
+	  "1M to 64M)",
+	  0 },
 	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
 	  "Distinct stacks kept before new ones are counted as lost (default "
 	  "65536)",
@@ -456,7 +458,6 @@ int main(int argc, char **argv)
 	static struct args a = {
 		.frequency = 99,
 		.kernel = true,
-		.ringbuf_bytes = 8u << 20,
 		.max_stacks = 65536,
 		.top = 10,
 	};
@@ -554,6 +555,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, " until Ctrl-C\n");
 	}
 	err = capture_run(&co, p, &res);
+	log_memory("capture");
 	if (err)
 		goto fail;
 
@@ -566,6 +568,7 @@ int main(int argc, char **argv)
 			goto fail;
 		}
 		err = outfile__commit(of[i]);
+		log_memory("writing the output");
 		of[i] = NULL;
 		if (err)
 			goto fail;

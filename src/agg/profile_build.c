@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "profile_build.h"
@@ -84,6 +85,45 @@ static uint32_t marker_location(struct profile *p, const char *what)
 	return profile__location(p, 0, 0, fn, 0, PF_FRAME_NATIVE);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Hands the symbolizer every kernel address the build will look up, so it
+ * loads just those symbols rather than all of kallsyms.
+ */
+static int load_kernel_symbols(const struct aggregator *agg,
+			       struct symbolizer *sym)
+{
+	size_t i, k, n = 0, total = 0, count = aggregator__count(agg);
+	uint64_t *addrs;
+	int err;
+
+	for (i = 0; i < count; i++)
+		total += aggregator__entry(agg, i)->kstack_n;
+	if (!total)
+		return 0;
+	addrs = malloc(total * sizeof(*addrs));
+	if (!addrs)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		const struct agg_entry *e = aggregator__entry(agg, i);
+		const uint64_t *w = aggregator__frames(agg, e);
+
+		for (k = 0; k < e->kstack_n; k++)
+			addrs[n++] = k == 0 ? w[k] : w[k] - 1;
+	}
+	qsort(addrs, n, sizeof(*addrs), cmp_u64);
+	err = symbolizer__load_kernel(sym, addrs, n);
+	free(addrs);
+	return err == -EINVAL ? 0
+			      : err; /* -EINVAL: kernel symbols not wanted */
+}
+
 int profile_build(struct profile *p, const struct aggregator *agg,
 		  struct symbolizer *sym, const struct profile_build_opts *o)
 {
@@ -91,6 +131,9 @@ int profile_build(struct profile *p, const struct aggregator *agg,
 	size_t i, n = aggregator__count(agg);
 	int err;
 
+	if (o->kernel_subset)
+		load_kernel_symbols(agg,
+				    sym); /* failures leave frames unresolved */
 	p->period_ns = o->period_ns;
 	p->duration_ns = o->duration_ns;
 	p->time_ns = o->time_ns;

@@ -62,7 +62,7 @@ static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
 
 static int epoll_add(int ep, int fd, int64_t tag)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
 
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
@@ -89,22 +89,23 @@ static int arm_timer(double seconds)
 int capture_run(const struct capture_opts *o, struct profile *p,
 		struct capture_result *res)
 {
-	struct symbolizer_opts so = {.kernel = o->kernel_stacks};
+	struct symbolizer_opts so = { .kernel = o->kernel_stacks,
+				      .kernel_lazy = true };
 	struct sampler_opts sopts = {
-	    .all = o->all,
-	    .pids = o->pids,
-	    .npids = o->npids,
-	    .max_targets = o->npids > 1024 ? o->npids : 1024,
-	    .frequency = o->frequency,
-	    .event = o->event,
-	    .kernel_stacks = o->kernel_stacks,
-	    .user_stacks = true,
-	    .ringbuf_bytes = o->ringbuf_bytes,
-	    .btf_path = o->btf_path,
-	    .cb = on_sample,
+		.all = o->all,
+		.pids = o->pids,
+		.npids = o->npids,
+		.max_targets = o->npids > 1024 ? o->npids : 1024,
+		.frequency = o->frequency,
+		.event = o->event,
+		.kernel_stacks = o->kernel_stacks,
+		.user_stacks = true,
+		.ringbuf_bytes = o->ringbuf_bytes,
+		.btf_path = o->btf_path,
+		.cb = on_sample,
 	};
 	struct profile_build_opts bo = {};
-	struct capture c = {.o = o};
+	struct capture c = { .o = o };
 	struct sampler *smp = NULL;
 	struct epoll_event evs[16];
 	uint64_t st[ZP_STAT__MAX];
@@ -172,12 +173,14 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 		goto out;
 	}
 
+	log_memory("reading the targets' maps and symbols");
 	sopts.cb_ctx = &c;
 	smp = sampler__new(&sopts);
 	if (!smp) {
 		err = errno ? -errno : -EINVAL;
 		goto out;
 	}
+	log_memory("loading and attaching BPF");
 	t0 = now_ns(CLOCK_MONOTONIC);
 	t0_real = now_ns(CLOCK_REALTIME);
 	if (o->duration_s > 0) {
@@ -228,6 +231,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	sampler__detach(smp);
 	sampler__drain(smp);
 
+	log_memory("sampling");
 	sampler__stats(smp, st);
 	aggregator__stats(c.agg, &as);
 	res->samples = st[ZP_STAT_SAMPLES];
@@ -243,9 +247,11 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	bo.period_ns = 1000000000ll / o->frequency;
 	bo.duration_ns = res->duration_ns;
 	bo.time_ns = t0_real;
+	bo.kernel_subset = true;
 	err = profile_build(p, c.agg, c.sym, &bo);
 	if (err)
 		log_error("building the profile failed: %s", strerror(-err));
+	log_memory("symbolizing");
 out:
 	sampler__free(smp);
 	if (tfd >= 0)

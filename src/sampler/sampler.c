@@ -47,6 +47,23 @@ static int on_record(void *ctx, void *data, size_t len)
 	return s->cb(s->cb_ctx, data, len);
 }
 
+/*
+ * Default ring buffer: 256 KiB per CPU, 1 to 64 MiB. At 999 Hz a CPU writes
+ * at most ~1 MiB/s of records even with deep stacks, and the reader drains
+ * at least every 100 ms, so this leaves more than twice the headroom while
+ * keeping the buffer (mapped twice into our address space) small.
+ */
+static size_t default_ringbuf(int ncpus)
+{
+	size_t bytes = (size_t)ncpus << 18;
+
+	if (bytes < (1u << 20))
+		bytes = 1u << 20;
+	if (bytes > (64u << 20))
+		bytes = 64u << 20;
+	return bytes;
+}
+
 static size_t round_ringbuf(size_t bytes)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = page;
@@ -156,7 +173,7 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
 		    .btf_custom_path = o->btf_path);
 	struct sampler *s;
-	size_t i;
+	size_t i, rb_bytes;
 	int err;
 
 	if (!o->cb || !o->frequency) {
@@ -193,8 +210,9 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	s->skel->rodata->want_kernel = o->kernel_stacks;
 	s->skel->rodata->want_user = o->user_stacks;
 	s->skel->rodata->self_tgid = getpid();
-	err = bpf_map__set_max_entries(s->skel->maps.samples,
-				       round_ringbuf(o->ringbuf_bytes));
+	rb_bytes = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes :
+						    default_ringbuf(s->ncpus));
+	err = bpf_map__set_max_entries(s->skel->maps.samples, rb_bytes);
 	if (!err)
 		err = bpf_map__set_max_entries(s->skel->maps.targets,
 					       o->max_targets ? o->max_targets
@@ -204,7 +222,7 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 		goto err_free;
 	}
 	/* wake the reader when a quarter of the buffer is used */
-	s->skel->rodata->wakeup_bytes = round_ringbuf(o->ringbuf_bytes) / 4;
+	s->skel->rodata->wakeup_bytes = rb_bytes / 4;
 
 	err = sampler_bpf__load(s->skel);
 	if (err) {
