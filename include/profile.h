@@ -102,6 +102,12 @@ int profile__add_sample(struct profile *p, const uint32_t *locs, uint32_t n,
 			int64_t count, uint32_t pid, uint32_t tid,
 			const char *comm, const char *thread_name);
 
+/*
+ * 0 when S only points at strings and locations P has (encoders check every
+ * sample before they index with it), else -EINVAL.
+ */
+int profile__check_sample(const struct profile *p, const struct pf_sample *s);
+
 static inline const char *profile__str(const struct profile *p, uint32_t i)
 {
 	return i < p->nstrings ? p->strings[i] : "";

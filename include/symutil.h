@@ -14,6 +14,18 @@
  * NUL-terminated malloc'd buffer (*OUT, caller frees) of at most MAX bytes.
  * Returns 0 or -errno (-EFBIG beyond MAX).
  */
+/* Value of a hex digit, -1 for anything else (kallsyms and maps parsers). */
+static inline int sym_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int sym_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
 /*

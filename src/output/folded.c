@@ -192,23 +192,16 @@ static int stack_cmp(const void *a, const void *b, void *arg)
 static int check_profile(const struct profile *p)
 {
 	const struct pf_sample *s;
-	size_t i, k;
+	size_t i;
 
 	if (!p->nstrings || !p->strings)
 		return -EINVAL;
 	for (i = 0; i < p->nsamples; i++) {
 		s = &p->samples[i];
-		if (s->first_loc > p->nsample_locs ||
-		    s->nlocs > p->nsample_locs - s->first_loc ||
-		    s->nlocs == UINT32_MAX || s->comm >= p->nstrings ||
+		/* one more frame for the comm: nlocs + 1 must not wrap */
+		if (profile__check_sample(p, s) || s->nlocs == UINT32_MAX ||
 		    !p->strings[s->comm])
 			return -EINVAL;
-		for (k = 0; k < s->nlocs; k++) {
-			uint32_t id = p->sample_locs[s->first_loc + k];
-
-			if (!id || id > p->nlocations)
-				return -EINVAL;
-		}
 	}
 	return 0;
 }

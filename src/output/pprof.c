@@ -266,7 +266,7 @@ static int validate(const struct profile *p)
 {
 	const struct pf_sample *s;
 	uint32_t i;
-	size_t j, k;
+	size_t j;
 
 	if (p->err)
 		return p->err;
@@ -296,16 +296,8 @@ static int validate(const struct profile *p)
 	}
 	for (j = 0; j < p->nsamples; j++) {
 		s = &p->samples[j];
-		if (s->first_loc > p->nsample_locs ||
-		    s->nlocs > p->nsample_locs - s->first_loc ||
-		    s->comm >= p->nstrings || s->thread_name >= p->nstrings)
+		if (profile__check_sample(p, s))
 			return -EINVAL;
-		for (k = 0; k < s->nlocs; k++) {
-			uint32_t id = p->sample_locs[s->first_loc + k];
-
-			if (!id || id > p->nlocations)
-				return -EINVAL;
-		}
 	}
 	return 0;
 }

@@ -253,6 +253,28 @@ uint32_t profile__string(struct profile *p, const char *s)
 	return p->nstrings++;
 }
 
+/*
+ * The find-or-append step shared by mappings, functions and locations: KEY
+ * (SIZE bytes) is looked up in T under HASH and, when new, copied to the end
+ * of *ARR (growing it) and given the next 1-based id.
+ */
+static uint32_t intern_record(struct profile *p, struct htab *t, uint32_t hash,
+			      htab_eq_fn eq, const void *key, void **arr,
+			      uint32_t *n, size_t *cap, size_t size)
+{
+	size_t slot = htab_find(t, hash, eq, p, key);
+
+	if (t->slots[slot].id)
+		return t->slots[slot].id;
+	if (table_full(*n))
+		return fail(p, -ENOMEM);
+	if (grow_array(arr, cap, (size_t)*n + 1, size))
+		return fail(p, -ENOMEM);
+	memcpy((char *)*arr + (size_t)*n * size, key, size);
+	htab_set(t, slot, ++*n, hash);
+	return *n;
+}
+
 static bool mapping_eq(const struct profile *p, uint32_t id, const void *key)
 {
 	const struct pf_mapping *a = &p->mappings[id - 1];
@@ -275,7 +297,6 @@ uint32_t profile__mapping(struct profile *p, uint64_t start, uint64_t limit,
 	struct htab *t;
 	uint64_t h;
 	uint32_t hash;
-	size_t slot;
 
 	if (!p || p->err)
 		return 0;
@@ -291,18 +312,9 @@ uint32_t profile__mapping(struct profile *p, uint64_t start, uint64_t limit,
 	h = hash_step(h, offset);
 	h = hash_step(h, ((uint64_t)m.filename << 32) | m.build_id);
 	hash = hash_fold(h);
-	slot = htab_find(t, hash, mapping_eq, p, &m);
-	if (t->slots[slot].id)
-		return t->slots[slot].id;
-
-	if (table_full(p->nmappings))
-		return fail(p, -ENOMEM);
-	if (grow_array((void **)&p->mappings, &p->cap_mappings,
-		       (size_t)p->nmappings + 1, sizeof(*p->mappings)))
-		return fail(p, -ENOMEM);
-	p->mappings[p->nmappings++] = m;
-	htab_set(t, slot, p->nmappings, hash);
-	return p->nmappings;
+	return intern_record(p, t, hash, mapping_eq, &m, (void **)&p->mappings,
+			     &p->nmappings, &p->cap_mappings,
+			     sizeof(*p->mappings));
 }
 
 static bool function_eq(const struct profile *p, uint32_t id, const void *key)
@@ -322,7 +334,6 @@ uint32_t profile__function(struct profile *p, const char *name,
 	struct htab *t;
 	uint64_t h;
 	uint32_t hash;
-	size_t slot;
 
 	if (!p || p->err)
 		return 0;
@@ -338,18 +349,9 @@ uint32_t profile__function(struct profile *p, const char *name,
 	h = hash_step(h, f.filename);
 	h = hash_step(h, (uint64_t)start_line);
 	hash = hash_fold(h);
-	slot = htab_find(t, hash, function_eq, p, &f);
-	if (t->slots[slot].id)
-		return t->slots[slot].id;
-
-	if (table_full(p->nfunctions))
-		return fail(p, -ENOMEM);
-	if (grow_array((void **)&p->functions, &p->cap_functions,
-		       (size_t)p->nfunctions + 1, sizeof(*p->functions)))
-		return fail(p, -ENOMEM);
-	p->functions[p->nfunctions++] = f;
-	htab_set(t, slot, p->nfunctions, hash);
-	return p->nfunctions;
+	return intern_record(p, t, hash, function_eq, &f,
+			     (void **)&p->functions, &p->nfunctions,
+			     &p->cap_functions, sizeof(*p->functions));
 }
 
 static bool location_eq(const struct profile *p, uint32_t id, const void *key)
@@ -376,7 +378,6 @@ uint32_t profile__location(struct profile *p, uint32_t mapping_id,
 	struct htab *t;
 	uint64_t h;
 	uint32_t hash;
-	size_t slot;
 
 	if (!p || p->err)
 		return 0;
@@ -396,18 +397,9 @@ uint32_t profile__location(struct profile *p, uint32_t mapping_id,
 	h = hash_step(h, (uint64_t)line);
 	h = hash_step(h, l.kind);
 	hash = hash_fold(h);
-	slot = htab_find(t, hash, location_eq, p, &l);
-	if (t->slots[slot].id)
-		return t->slots[slot].id;
-
-	if (table_full(p->nlocations))
-		return fail(p, -ENOMEM);
-	if (grow_array((void **)&p->locations, &p->cap_locations,
-		       (size_t)p->nlocations + 1, sizeof(*p->locations)))
-		return fail(p, -ENOMEM);
-	p->locations[p->nlocations++] = l;
-	htab_set(t, slot, p->nlocations, hash);
-	return p->nlocations;
+	return intern_record(p, t, hash, location_eq, &l,
+			     (void **)&p->locations, &p->nlocations,
+			     &p->cap_locations, sizeof(*p->locations));
 }
 
 /*
@@ -606,4 +598,21 @@ out:
 		label_trim_utf8(&b);
 	buf[b.len] = '\0';
 	return b.len;
+}
+
+int profile__check_sample(const struct profile *p, const struct pf_sample *s)
+{
+	uint32_t k;
+
+	if (s->first_loc > p->nsample_locs ||
+	    s->nlocs > p->nsample_locs - s->first_loc ||
+	    s->comm >= p->nstrings || s->thread_name >= p->nstrings)
+		return -EINVAL;
+	for (k = 0; k < s->nlocs; k++) {
+		uint32_t id = p->sample_locs[s->first_loc + k];
+
+		if (!id || id > p->nlocations)
+			return -EINVAL;
+	}
+	return 0;
 }

@@ -210,8 +210,8 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	s->skel->rodata->want_kernel = o->kernel_stacks;
 	s->skel->rodata->want_user = o->user_stacks;
 	s->skel->rodata->self_tgid = getpid();
-	rb_bytes = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes :
-						    default_ringbuf(s->ncpus));
+	rb_bytes = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes
+						  : default_ringbuf(s->ncpus));
 	err = bpf_map__set_max_entries(s->skel->maps.samples, rb_bytes);
 	if (!err)
 		err = bpf_map__set_max_entries(s->skel->maps.targets,

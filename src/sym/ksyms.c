@@ -35,17 +35,6 @@ struct rawksym {
 	uint8_t underscores;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * One line, without its newline: "ADDR TYPE NAME" optionally followed by
  * "\t[MODULE]" (kernel/kallsyms.c s_show). Returns 0 when it is a text
@@ -59,7 +48,7 @@ static int parse_line(const char *buf, size_t pos, size_t end,
 	size_t name, us;
 	char type;
 
-	while (pos < end && (d = hexval(buf[pos])) >= 0) {
+	while (pos < end && (d = sym_hexval(buf[pos])) >= 0) {
 		if (++digits > 16)
 			return -EINVAL;
 		addr = addr << 4 | (uint64_t)d;

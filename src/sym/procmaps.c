@@ -37,23 +37,12 @@ struct cursor {
 	const char *end; /* end of the line, exclusive */
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_hex(struct cursor *c, uint64_t *out)
 {
 	uint64_t v = 0;
 	int digits = 0, d;
 
-	while (c->p < c->end && (d = hexval(*c->p)) >= 0) {
+	while (c->p < c->end && (d = sym_hexval(*c->p)) >= 0) {
 		if (v >> 60)
 			return -EOVERFLOW;
 		v = v << 4 | (uint64_t)d;

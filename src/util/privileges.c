@@ -23,8 +23,8 @@
 bool privileges_have(int cap)
 {
 	struct __user_cap_header_struct hdr = {
-	    .version = _LINUX_CAPABILITY_VERSION_3,
-	    .pid = 0,
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
 	};
 	struct __user_cap_data_struct data[2] = {};
 

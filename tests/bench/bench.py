@@ -171,7 +171,7 @@ def rss(seconds, hz):
 
 def main():
     pairs = 4 if QUICK else 10
-    iters = 400 if QUICK else 1200
+    iters = 8000 if QUICK else 24000
     long_s = 5 if QUICK else 30
     ingest()
     overhead(99, pairs, iters)

@@ -27,7 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define UNIT 20000
+/*
+ * Iterations per unit. One dispatch cycle (100 units) lasts ~0.15 ms, far
+ * shorter than a sampling interval or a scheduler slice, so a sample lands
+ * in a random phase of the cycle even when the CPU is contended.
+ */
+#define UNIT 1000
 
 static volatile unsigned long sink;
 
