@@ -7,8 +7,11 @@
  * copied with bpf_ringbuf_output() so its length follows the real stack
  * depth instead of always reserving the worst case.
  *
+ * For CPython processes it also walks the interpreter's frame chain (see
+ * walk_python) and appends one struct zp_pyframe per Python frame.
+ *
  * Kept within what kernel 5.10 offers: no bpf_loop, no kfuncs, no
- * bpf_get_current_task_btf().
+ * bpf_get_current_task_btf(); loops are bounded.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -22,6 +25,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct zp_sample_buf {
 	struct zp_sample hdr;
 	__u64 words[ZP_SAMPLE_MAX_WORDS];
+	/* Python walk state carried across tail calls; never sent */
+	__u64 py_frame; /* next frame to read, 0 when done */
+	__u32 py_calls; /* walker invocations so far */
+	__u32 py_pad;
 };
 
 struct {
@@ -44,6 +51,51 @@ struct {
 	__type(value, struct zp_sample_buf);
 } scratch SEC(".maps");
 
+/* CPython processes and how to read them; filled by src/python/. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* resized by userspace before load */
+	__type(key, __u32);
+	__type(value, struct zp_py_proc);
+} py_procs SEC(".maps");
+
+/* (pid, pthread_self) -> PyThreadState address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384); /* resized by userspace before load */
+	__type(key, struct zp_py_thread_key);
+	__type(value, __u64);
+} py_threads SEC(".maps");
+
+/* The Python walker, tail-called from on_cpu_sample and from itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} py_walkers SEC(".maps");
+
+#define PY_FRAME_BUF 128
+/*
+ * Frames per walker invocation, and invocations per sample: 4 x 32 = 128.
+ * A loop of 128 in one program costs the verifier ~900k of its 1M
+ * instruction budget (state pruning fails across iterations); 32 costs
+ * ~150k, which leaves room on older kernels.
+ */
+#define PY_FRAMES_PER_CALL 32
+#define PY_MAX_CALLS	   (ZP_MAX_PYSTACK / PY_FRAMES_PER_CALL)
+
+struct py_frame_buf {
+	__u8 data[PY_FRAME_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct py_frame_buf);
+} py_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, ZP_STAT__MAX);
@@ -54,6 +106,7 @@ struct {
 const volatile bool filter_all = false;
 const volatile bool want_kernel = true;
 const volatile bool want_user = true;
+const volatile bool want_python = true;
 const volatile __u32 self_tgid = 0;
 /*
  * Wake the consumer only once this much data waits: at thousands of samples
@@ -70,6 +123,185 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1; /* per-CPU value: no atomics needed */
 }
 
+/*
+ * Sends the assembled record. Counts come from map memory, so they are
+ * clamped here for the verifier as well as for safety.
+ */
+static __always_inline void submit(struct zp_sample_buf *buf)
+{
+	__u64 kn = buf->hdr.kstack_n, un = buf->hdr.ustack_n;
+	__u64 pn = buf->hdr.pystack_n, size, avail;
+
+	if (kn > ZP_MAX_KSTACK || un > ZP_MAX_USTACK || pn > ZP_MAX_PYSTACK)
+		return;
+	size = sizeof(struct zp_sample) + (kn + un + 2 * pn) * 8;
+	if (size > sizeof(buf->hdr) + sizeof(buf->words))
+		return;
+	avail = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA);
+	if (bpf_ringbuf_output(&samples, buf, size,
+			       avail + size >= wakeup_bytes
+				   ? BPF_RB_FORCE_WAKEUP
+				   : BPF_RB_NO_WAKEUP)) {
+		stat_inc(ZP_STAT_RB_DROPS);
+		return;
+	}
+	stat_inc(ZP_STAT_SUBMITTED);
+}
+
+/*
+ * Finds the current thread's top Python frame, or 0. The thread state
+ * comes from py_threads, keyed by the thread's fsbase: glibc's
+ * pthread_self() is the TCB address, which is what CPython keeps as
+ * tstate->thread_id, so no TLS layout needs decoding here.
+ */
+static __always_inline __u64 py_top_frame(struct zp_sample_buf *buf, __u32 tgid)
+{
+	struct zp_py_thread_key key = { .pid = tgid };
+	const struct zp_py_proc *cfg;
+	struct task_struct *task;
+	__u64 *tstate, frame = 0;
+
+	cfg = bpf_map_lookup_elem(&py_procs, &tgid);
+	if (!cfg)
+		return 0;
+	stat_inc(ZP_STAT_PY_SAMPLES);
+	task = (struct task_struct *)bpf_get_current_task();
+	key.thread_id = BPF_CORE_READ(task, thread.fsbase);
+	tstate = bpf_map_lookup_elem(&py_threads, &key);
+	if (!tstate) {
+		buf->hdr.flags |= ZP_F_PY_MISS;
+		stat_inc(ZP_STAT_PY_MISS);
+		return 0;
+	}
+	if (bpf_probe_read_user(&frame, sizeof(frame),
+				(void *)(*tstate + cfg->tstate_frame)))
+		goto read_err;
+	if (cfg->cframe_frame >= 0 && frame &&
+	    bpf_probe_read_user(&frame, sizeof(frame),
+				(void *)(frame + cfg->cframe_frame)))
+		goto read_err;
+	return frame;
+
+read_err:
+	buf->hdr.flags |= ZP_F_PY_ERR;
+	stat_inc(ZP_STAT_PY_READ_ERR);
+	return 0;
+}
+
+/*
+ * Appends up to PY_FRAMES_PER_CALL Python frames after the native ones,
+ * two words each (code object, instruction index | tag << 32), innermost
+ * first, then tail-calls itself for the next batch or sends the record.
+ *
+ * Interpreter-owned frames (3.12+ shims, C-stack entries) are written with
+ * code 0 and dropped by userspace: skipping them here would add a second
+ * induction variable, which defeats the verifier's state pruning.
+ */
+SEC("perf_event")
+int walk_python(struct bpf_perf_event_data *ctx)
+{
+	struct zp_sample_buf *buf;
+	const struct zp_py_proc *cfg;
+	struct py_frame_buf *fb;
+	__u64 frame, code, ip, start, w, base, tagmask, stop, keep;
+	__u32 zero = 0, idx, tag, span, i, o_code, o_back, o_lasti, o_ip;
+	__u32 o_owner, adaptive, o_first, pid;
+	bool lasti;
+
+	buf = bpf_map_lookup_elem(&scratch, &zero);
+	fb = bpf_map_lookup_elem(&py_scratch, &zero);
+	if (!buf || !fb)
+		return 0;
+	pid = buf->hdr.pid;
+	cfg = bpf_map_lookup_elem(&py_procs, &pid);
+	if (!cfg)
+		goto send;
+
+	/*
+	 * Offsets come from userspace: check them once here, then mask them
+	 * in the loop so every read of the copied frame is provably in
+	 * bounds without a branch per field.
+	 */
+	lasti = cfg->frame_lasti >= 0;
+	if (cfg->frame_code < 0 || cfg->frame_code > PY_FRAME_BUF - 8 ||
+	    cfg->frame_back < 0 || cfg->frame_back > PY_FRAME_BUF - 8 ||
+	    (lasti && cfg->frame_lasti > PY_FRAME_BUF - 4) ||
+	    (!lasti && (cfg->frame_instr_ptr < 0 ||
+			cfg->frame_instr_ptr > PY_FRAME_BUF - 8)) ||
+	    cfg->frame_owner > PY_FRAME_BUF - 1) {
+		buf->hdr.flags |= ZP_F_PY_ERR;
+		goto send;
+	}
+	o_code = cfg->frame_code & (PY_FRAME_BUF - 8);
+	o_back = cfg->frame_back & (PY_FRAME_BUF - 8);
+	o_lasti = lasti ? cfg->frame_lasti & (PY_FRAME_BUF - 4) : 0;
+	o_ip = lasti ? 0 : cfg->frame_instr_ptr & (PY_FRAME_BUF - 8);
+	/* no owner field: compare a byte that exists against a bound no
+	 * byte reaches */
+	o_owner =
+	    cfg->frame_owner >= 0 ? cfg->frame_owner & (PY_FRAME_BUF - 1) : 0;
+	stop = cfg->frame_owner >= 0 ? cfg->owner_stop : 0x100;
+	adaptive = cfg->code_adaptive > 0 ? cfg->code_adaptive : 0;
+	o_first = cfg->code_firstlineno > 0 ? cfg->code_firstlineno : 0;
+	tagmask = ~(__u64)cfg->code_tag_mask;
+	span = cfg->frame_span;
+	if (span > PY_FRAME_BUF)
+		span = PY_FRAME_BUF;
+
+	base = (__u64)buf->hdr.kstack_n + buf->hdr.ustack_n +
+	       2 * (__u64)buf->hdr.pystack_n;
+	if (base > ZP_SAMPLE_MAX_WORDS - 2)
+		goto send;
+	frame = buf->py_frame;
+	for (i = 0; i < PY_FRAMES_PER_CALL; i++) {
+		if (!frame)
+			break;
+		w = base + 2 * (__u64)i;
+		/* one register for the check and the store, or clang splits
+		 * them and the verifier loses the bound */
+		asm volatile("" : "+r"(w));
+		if (w > ZP_SAMPLE_MAX_WORDS - 2)
+			break;
+		if (bpf_probe_read_user(fb->data, span, (void *)frame)) {
+			buf->hdr.flags |= ZP_F_PY_ERR;
+			stat_inc(ZP_STAT_PY_READ_ERR);
+			frame = 0;
+			break;
+		}
+		/* BPF has no conditional set: "owner < stop" as arithmetic
+		 * keeps the loop body to one path */
+		keep = ((stop - 1 - fb->data[o_owner]) >> 63) ^ 1;
+		code = *(__u64 *)&fb->data[o_code] & tagmask & -keep;
+		if (lasti) {
+			idx = *(__u32 *)&fb->data[o_lasti];
+		} else {
+			ip = *(__u64 *)&fb->data[o_ip];
+			start = code + adaptive;
+			idx = (__u32)((ip - start) / 2);
+		}
+		tag = 0;
+		bpf_probe_read_user(&tag, sizeof(tag),
+				    (void *)(code + o_first));
+		buf->words[w] = code;
+		buf->words[w + 1] = (__u64)idx | (__u64)tag << 32;
+		frame = *(__u64 *)&fb->data[o_back];
+	}
+	buf->hdr.pystack_n += i;
+	buf->py_frame = frame;
+	if (frame) {
+		if (buf->py_calls < PY_MAX_CALLS - 1 &&
+		    buf->hdr.pystack_n < ZP_MAX_PYSTACK) {
+			buf->py_calls++;
+			bpf_tail_call(ctx, &py_walkers, 0);
+		}
+		buf->hdr.flags |= ZP_F_PYSTACK_TRUNC;
+		stat_inc(ZP_STAT_PY_TRUNC);
+	}
+send:
+	submit(buf);
+	return 0;
+}
+
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)
 {
@@ -77,7 +309,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	__u32 tgid = id >> 32;
 	struct zp_sample_buf *buf;
 	__u32 zero = 0;
-	__u64 kn = 0, un = 0, size, avail;
+	__u64 kn = 0, un = 0;
 	__u16 flags = 0;
 	long ret;
 
@@ -145,17 +377,13 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	buf->hdr.reserved = 0;
 	bpf_get_current_comm(buf->hdr.comm, sizeof(buf->hdr.comm));
 
-	size = sizeof(struct zp_sample) + (kn + un) * 8;
-	if (size > sizeof(*buf)) /* cannot happen; states the bound */
-		return 0;
-	avail = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA);
-	if (bpf_ringbuf_output(&samples, buf, size,
-			       avail + size >= wakeup_bytes
-				   ? BPF_RB_FORCE_WAKEUP
-				   : BPF_RB_NO_WAKEUP)) {
-		stat_inc(ZP_STAT_RB_DROPS);
-		return 0;
+	if (want_python) {
+		buf->py_frame = py_top_frame(buf, tgid);
+		buf->py_calls = 0;
+		if (buf->py_frame)
+			bpf_tail_call(ctx, &py_walkers, 0);
+		/* not Python, or the walker is missing: send what we have */
 	}
-	stat_inc(ZP_STAT_SUBMITTED);
+	submit(buf);
 	return 0;
 }

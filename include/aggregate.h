@@ -41,7 +41,11 @@ struct aggregator;
 struct aggregator *aggregator__new(size_t max_stacks, size_t max_words);
 void aggregator__free(struct aggregator *a);
 
-/* len: the record's length as the ring buffer reported it. */
+/*
+ * len: the record's length as the ring buffer reported it. 1 when the stack
+ * is new (callers resolve what must be read while the process lives), 0 when
+ * it was counted on an existing entry, -EINVAL/-ENOSPC when dropped.
+ */
 int aggregator__add(struct aggregator *a, const struct zp_sample *s,
 		    size_t len);
 

@@ -27,6 +27,7 @@ struct capture_opts {
 	size_t ringbuf_bytes;
 	size_t max_stacks;
 	const char *btf_path;
+	bool python; /* walk Python frames of CPython targets */
 };
 
 enum capture_end {
@@ -44,6 +45,10 @@ struct capture_result {
 	uint64_t kstack_errors;
 	uint64_t ustack_errors;
 	uint64_t malformed;
+	uint64_t py_samples;	 /* samples of Python processes */
+	uint64_t py_miss;	 /* ... whose thread state was not yet known */
+	uint64_t py_read_errors; /* ... whose frame walk was cut short */
+	uint64_t py_truncated;	 /* ... deeper than the walker's limit */
 	uint64_t stacks;
 	int64_t duration_ns;
 	int ncpus;

@@ -13,6 +13,7 @@
 
 #include "aggregate.h"
 #include "profile.h"
+#include "pysym.h"
 #include "symbolize.h"
 
 struct profile_build_opts {
@@ -21,6 +22,7 @@ struct profile_build_opts {
 	int64_t time_ns;
 	uint32_t only_pid;  /* 0: every pid; else only this thread group */
 	bool kernel_subset; /* load only the kernel symbols this build needs */
+	struct pysym *py;   /* Python frames' symbols; NULL: none */
 };
 
 /* Adds every entry of agg (borrowed) to p (borrowed). 0 or -errno. */

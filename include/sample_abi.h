@@ -39,6 +39,8 @@
 #define ZP_F_USTACK_TRUNC  (1u << 2) /* user stack hit ZP_MAX_USTACK */
 #define ZP_F_PYSTACK_TRUNC (1u << 3)
 #define ZP_F_IN_KERNEL	   (1u << 4) /* sample landed in kernel mode */
+#define ZP_F_PY_MISS	   (1u << 5) /* Python process, thread state unknown */
+#define ZP_F_PY_ERR	   (1u << 6) /* Python frame read failed mid-walk */
 
 struct zp_sample {
 	__u64 ktime_ns;	 /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -65,6 +67,40 @@ struct zp_pyframe {
 #define ZP_SAMPLE_MAX_WORDS (ZP_MAX_KSTACK + ZP_MAX_USTACK + 2 * ZP_MAX_PYSTACK)
 #define ZP_SAMPLE_MAX_BYTES (sizeof(struct zp_sample) + 8 * ZP_SAMPLE_MAX_WORDS)
 
+/*
+ * How the BPF walker reads one CPython process: the offsets of the few
+ * fields it follows, per interpreter version, filled by userspace
+ * (src/python/) into the py_procs map keyed by pid. An offset of -1 means
+ * "this version has no such field".
+ */
+struct zp_py_proc {
+	__u32 version;	       /* (major << 8) | minor, e.g. 0x030b */
+	__u32 flags;	       /* ZP_PY_F_* */
+	__s32 tstate_frame;    /* tstate -> frame (<=3.10), cframe (3.11/3.12)
+				  or current_frame (3.13+) */
+	__s32 cframe_frame;    /* 3.11/3.12: cframe -> current_frame */
+	__s32 frame_code;      /* f_code / f_executable */
+	__s32 frame_back;      /* f_back / previous */
+	__s32 frame_lasti;     /* <=3.10: f_lasti (int) */
+	__s32 frame_instr_ptr; /* 3.11+: prev_instr / instr_ptr */
+	__s32 frame_owner;     /* 3.12+: owner (char) */
+	__s32 code_adaptive;   /* 3.11+: offset of co_code_adaptive */
+	__s32 code_firstlineno;
+	__u32 frame_span;   /* bytes to copy per frame: covers every field */
+	__u8 owner_stop;    /* owner >= this: interpreter-owned, not shown */
+	__u8 code_tag_mask; /* low bits tagging f_executable (3.14: 3) */
+	__u8 pad[6];
+};
+
+#define ZP_PY_F_FRAME_OBJECTS (1u << 0) /* <=3.10: PyFrameObject chain */
+
+/* Key of the py_threads map: which thread state a thread runs. */
+struct zp_py_thread_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 thread_id; /* pthread_self() == the thread's fsbase on x86-64 */
+};
+
 /* Per-CPU counters, summed by userspace. */
 enum zp_stat {
 	ZP_STAT_SAMPLES = 0, /* samples of wanted tasks seen by the program */
@@ -73,11 +109,17 @@ enum zp_stat {
 	ZP_STAT_KSTACK_ERR,  /* bpf_get_stack(kernel) failed */
 	ZP_STAT_USTACK_ERR,  /* bpf_get_stack(user) failed */
 	ZP_STAT_SCRATCH_ERR, /* per-CPU scratch missing (cannot happen) */
+	ZP_STAT_PY_SAMPLES,  /* samples of known Python processes */
+	ZP_STAT_PY_MISS,     /* ... whose thread state was not known */
+	ZP_STAT_PY_READ_ERR, /* ... whose frame walk hit an unreadable frame */
+	ZP_STAT_PY_TRUNC,    /* ... deeper than ZP_MAX_PYSTACK */
 	ZP_STAT__MAX,
 };
 
 _Static_assert(sizeof(struct zp_sample) == 56, "zp_sample ABI size");
 _Static_assert(sizeof(struct zp_pyframe) == 16, "zp_pyframe ABI size");
+_Static_assert(sizeof(struct zp_py_proc) == 56, "zp_py_proc ABI size");
+_Static_assert(sizeof(struct zp_py_thread_key) == 16, "py thread key size");
 _Static_assert(sizeof(struct zp_sample) % 8 == 0,
 	       "frame words must be 8-aligned");
 

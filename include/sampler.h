@@ -31,8 +31,11 @@ struct sampler_opts {
 	enum sampler_event event;
 	bool kernel_stacks;
 	bool user_stacks;
-	size_t ringbuf_bytes; /* rounded up to a power of two pages; 0: auto */
-	const char *btf_path; /* NULL: the kernel's own BTF */
+	size_t ringbuf_bytes;  /* rounded up to a power of two pages; 0: auto */
+	const char *btf_path;  /* NULL: the kernel's own BTF */
+	bool python;	       /* walk Python frames of known processes */
+	size_t max_py_procs;   /* 0: 1024 */
+	size_t max_py_threads; /* 0: 16384 */
 	sampler_cb cb;
 	void *cb_ctx;
 };
@@ -56,6 +59,16 @@ int sampler__drain(struct sampler *s);
 /* Start or stop sampling a thread group. */
 int sampler__add_target(struct sampler *s, uint32_t pid);
 int sampler__remove_target(struct sampler *s, uint32_t pid);
+/* Python processes and their thread states, for the in-kernel walker. */
+int sampler__set_py_proc(struct sampler *s, uint32_t pid,
+			 const struct zp_py_proc *cfg);
+/* Replace PID's thread map entries with these (thread_id -> tstate). */
+int sampler__set_py_threads(struct sampler *s, uint32_t pid,
+			    const uint64_t *thread_ids, const uint64_t *tstates,
+			    size_t n);
+/* Forget a Python process (exit, exec). */
+void sampler__remove_py_proc(struct sampler *s, uint32_t pid);
+
 /* Stop the perf events (records already queued can still be drained). */
 void sampler__detach(struct sampler *s);
 /* Sum of the per-CPU counters, indexed by enum zp_stat. */

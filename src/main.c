@@ -43,6 +43,7 @@ struct args {
 	bool format_set;
 	enum output_format format;
 	bool kernel;
+	bool python;
 	enum sampler_event event;
 	size_t ringbuf_bytes;
 	size_t max_stacks;
@@ -75,6 +76,8 @@ static const char doc[] =
 enum {
 	OPT_KERNEL = 0x100,
 	OPT_NO_KERNEL,
+	OPT_PYTHON,
+	OPT_NO_PYTHON,
 	OPT_RINGBUF,
 	OPT_MAX_STACKS,
 	OPT_BTF,
@@ -101,6 +104,10 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "kernel", OPT_KERNEL, NULL, 0, "Include kernel frames (default)", 0 },
 	{ "no-kernel", OPT_NO_KERNEL, NULL, 0, "Leave out kernel frames", 0 },
+	{ "python", OPT_PYTHON, NULL, 0,
+	  "Walk Python frames of CPython 3.8-3.14 targets (default)", 0 },
+	{ "no-python", OPT_NO_PYTHON, NULL, 0,
+	  "Native frames only, also for Python processes", 0 },
 	{ "event", 'e', "EVENT", 0,
 	  "cpu-clock (default, software timer) or cycles (hardware PMU)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
@@ -247,6 +254,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_KERNEL:
 		a->kernel = false;
+		break;
+	case OPT_PYTHON:
+		a->python = true;
+		break;
+	case OPT_NO_PYTHON:
+		a->python = false;
 		break;
 	case 'e':
 		if (!strcmp(arg, "cpu-clock"))
@@ -458,6 +471,7 @@ int main(int argc, char **argv)
 	static struct args a = {
 		.frequency = 99,
 		.kernel = true,
+		.python = true,
 		.max_stacks = 65536,
 		.top = 10,
 	};
@@ -537,6 +551,7 @@ int main(int argc, char **argv)
 		.ringbuf_bytes = a.ringbuf_bytes,
 		.max_stacks = a.max_stacks,
 		.btf_path = a.btf_path,
+		.python = a.python,
 	};
 	if (!a.quiet) {
 		if (a.all)

@@ -154,7 +154,7 @@ int aggregator__add(struct aggregator *a, const struct zp_sample *s, size_t len)
 	a->slots[pos] = (uint32_t)a->nentries++;
 	a->st.samples++;
 	a->st.stacks++;
-	return 0;
+	return 1;
 }
 
 size_t aggregator__count(const struct aggregator *a)

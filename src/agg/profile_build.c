@@ -78,6 +78,22 @@ static uint32_t kernel_location(struct profile *p, struct symbolizer *sym,
 	return profile__location(p, map, addr, fn, 0, PF_FRAME_KERNEL);
 }
 
+static uint32_t python_location(struct profile *p, struct pysym *py,
+				uint32_t pid, uint64_t code, uint64_t word)
+{
+	struct pysym_frame f;
+	uint32_t fn;
+
+	pysym__frame(py, pid, code, word, &f);
+	if (!f.qualname) {
+		fn = profile__function(p, "[unknown Python code]", NULL, "", 0);
+		return profile__location(p, 0, 0, fn, 0, PF_FRAME_PYTHON);
+	}
+	/* no system name: pprof would run its C++ demangler on it */
+	fn = profile__function(p, f.qualname, NULL, f.filename, f.firstlineno);
+	return profile__location(p, 0, 0, fn, f.line, PF_FRAME_PYTHON);
+}
+
 static uint32_t marker_location(struct profile *p, const char *what)
 {
 	uint32_t fn = profile__function(p, what, what, "", 0);
@@ -146,17 +162,36 @@ int profile_build(struct profile *p, const struct aggregator *agg,
 
 		if (o->only_pid && e->pid != o->only_pid)
 			continue;
+		const uint64_t *pyw = w + e->kstack_n + e->ustack_n;
+		bool python = o->py && e->pystack_n;
+
 		for (k = 0; k < e->kstack_n; k++)
 			locs[nl++] = kernel_location(p, sym, w[k], k == 0);
 		for (k = 0; k < e->ustack_n; k++) {
 			/* the user leaf is exact only when the tick hit in
 			 * user mode; from a syscall it is a return address */
 			bool leaf = k == 0 && !(e->flags & ZP_F_IN_KERNEL);
+			uint64_t addr = w[e->kstack_n + k];
 
-			locs[nl++] = user_location(p, sym, e->pid,
-						   w[e->kstack_n + k], leaf);
+			/*
+			 * With Python frames, native frames count from the
+			 * leaf down to the interpreter; below that the
+			 * Python frames tell the story (the interpreter is
+			 * built without frame pointers, so what a frame
+			 * pointer walk finds there is not a stack).
+			 */
+			if (python &&
+			    pysym__in_interpreter(o->py, e->pid, addr))
+				break;
+			locs[nl++] = user_location(p, sym, e->pid, addr, leaf);
 		}
-		if (e->flags & ZP_F_USTACK_TRUNC)
+		for (k = 0; python && k < e->pystack_n; k++)
+			if (pyw[2 * k]) /* 0: interpreter-owned frame */
+				locs[nl++] =
+				    python_location(p, o->py, e->pid,
+						    pyw[2 * k], pyw[2 * k + 1]);
+		if (e->flags &
+		    (python ? ZP_F_PYSTACK_TRUNC : ZP_F_USTACK_TRUNC))
 			locs[nl++] = marker_location(p, "[truncated]");
 
 		comm = symbolizer__comm(sym, e->pid);

@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "log.h"
 #include "profile_build.h"
+#include "pysym.h"
 #include "symbolize.h"
 
 #define POLL_MS 100
@@ -30,10 +31,17 @@
 
 enum { TAG_RINGBUF = -1, TAG_SIGNAL = -2, TAG_TIMER = -3 };
 
+/* A thread the walker did not know triggers at most this many refreshes
+ * of its process's thread list per second. */
+#define PY_REFRESH_NS  (200 * 1000000ull)
+#define PY_MAX_THREADS 256
+
 struct capture {
 	const struct capture_opts *o;
 	struct aggregator *agg;
 	struct symbolizer *sym;
+	struct pysym *py;
+	struct sampler *smp;
 	uint32_t failed[FAILED_PIDS];
 };
 
@@ -43,6 +51,29 @@ static int64_t now_ns(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Pushes PID's current thread states to the walker's map. */
+static void py_refresh(struct capture *c, uint32_t pid, uint64_t min_ns)
+{
+	uint64_t ids[PY_MAX_THREADS], tstates[PY_MAX_THREADS];
+	size_t n;
+
+	if (!pysym__threads(c->py, pid, (uint64_t)now_ns(CLOCK_MONOTONIC),
+			    min_ns, ids, tstates, PY_MAX_THREADS, &n))
+		sampler__set_py_threads(c->smp, pid, ids, tstates, n);
+}
+
+/* Starts walking PID's Python frames if it is a CPython we support. */
+static void py_attach(struct capture *c, uint32_t pid)
+{
+	const struct zp_py_proc *cfg;
+
+	if (!c->py || pysym__add_pid(c->py, pid, &cfg))
+		return;
+	if (sampler__set_py_proc(c->smp, pid, cfg))
+		return;
+	py_refresh(c, pid, 0);
 }
 
 static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
@@ -55,8 +86,17 @@ static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
 		if (c->failed[slot] != s->pid &&
 		    symbolizer__add_pid(c->sym, s->pid))
 			c->failed[slot] = s->pid;
+		else
+			py_attach(c, s->pid);
 	}
-	aggregator__add(c->agg, s, len);
+	if (c->py && (s->flags & ZP_F_PY_MISS))
+		py_refresh(c, s->pid, PY_REFRESH_NS);
+	/* a new stack: read its code objects while the process lives */
+	if (aggregator__add(c->agg, s, len) == 1 && s->pystack_n && c->py)
+		pysym__prefetch(c->py, s->pid,
+				(const uint64_t *)(s + 1) + s->kstack_n +
+				    s->ustack_n,
+				s->pystack_n);
 	return 0;
 }
 
@@ -120,8 +160,9 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	memset(res, 0, sizeof(*res));
 	c.agg = aggregator__new(o->max_stacks, o->max_stacks * 32);
 	c.sym = symbolizer__new(&so);
+	c.py = o->python ? pysym__new(NULL) : NULL;
 	pidfds = malloc((o->npids + 1) * sizeof(*pidfds));
-	if (!c.agg || !c.sym || !pidfds) {
+	if (!c.agg || !c.sym || !pidfds || (o->python && !c.py)) {
 		err = -ENOMEM;
 		log_error("out of memory setting up the capture");
 		goto out;
@@ -175,11 +216,15 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 
 	log_memory("reading the targets' maps and symbols");
 	sopts.cb_ctx = &c;
+	sopts.python = o->python;
 	smp = sampler__new(&sopts);
 	if (!smp) {
 		err = errno ? -errno : -EINVAL;
 		goto out;
 	}
+	c.smp = smp;
+	for (k = 0; k < o->npids; k++)
+		py_attach(&c, o->pids[k]);
 	log_memory("loading and attaching BPF");
 	t0 = now_ns(CLOCK_MONOTONIC);
 	t0_real = now_ns(CLOCK_REALTIME);
@@ -235,6 +280,10 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	sampler__stats(smp, st);
 	aggregator__stats(c.agg, &as);
 	res->samples = st[ZP_STAT_SAMPLES];
+	res->py_samples = st[ZP_STAT_PY_SAMPLES];
+	res->py_miss = st[ZP_STAT_PY_MISS];
+	res->py_read_errors = st[ZP_STAT_PY_READ_ERR];
+	res->py_truncated = st[ZP_STAT_PY_TRUNC];
 	res->lost_ringbuf = st[ZP_STAT_RB_DROPS];
 	res->kstack_errors = st[ZP_STAT_KSTACK_ERR];
 	res->ustack_errors = st[ZP_STAT_USTACK_ERR];
@@ -248,6 +297,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	bo.duration_ns = res->duration_ns;
 	bo.time_ns = t0_real;
 	bo.kernel_subset = true;
+	bo.py = c.py;
 	err = profile_build(p, c.agg, c.sym, &bo);
 	if (err)
 		log_error("building the profile failed: %s", strerror(-err));
@@ -265,6 +315,7 @@ out:
 	if (ep >= 0)
 		close(ep);
 	symbolizer__free(c.sym);
+	pysym__free(c.py);
 	aggregator__free(c.agg);
 	return err;
 }

@@ -210,6 +210,7 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	s->skel->rodata->want_kernel = o->kernel_stacks;
 	s->skel->rodata->want_user = o->user_stacks;
 	s->skel->rodata->self_tgid = getpid();
+	s->skel->rodata->want_python = o->python;
 	rb_bytes = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes
 						  : default_ringbuf(s->ncpus));
 	err = bpf_map__set_max_entries(s->skel->maps.samples, rb_bytes);
@@ -217,6 +218,16 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 		err = bpf_map__set_max_entries(s->skel->maps.targets,
 					       o->max_targets ? o->max_targets
 							      : 1024);
+	if (!err)
+		err = bpf_map__set_max_entries(s->skel->maps.py_procs,
+					       o->max_py_procs ? o->max_py_procs
+							       : 1024);
+	if (!err)
+		err = bpf_map__set_max_entries(
+		    s->skel->maps.py_threads,
+		    o->max_py_threads ? o->max_py_threads : 16384);
+	/* the walker runs only through its tail call */
+	bpf_program__set_autoattach(s->skel->progs.walk_python, false);
 	if (err) {
 		log_error("sizing BPF maps failed: %s", strerror(-err));
 		goto err_free;
@@ -228,6 +239,19 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	if (err) {
 		explain_load_error(err, o->btf_path);
 		goto err_free;
+	}
+	if (o->python) {
+		__u32 key = 0;
+		int fd = bpf_program__fd(s->skel->progs.walk_python);
+
+		if (bpf_map__update_elem(s->skel->maps.py_walkers, &key,
+					 sizeof(key), &fd, sizeof(fd),
+					 BPF_ANY)) {
+			err = -errno;
+			log_error("installing the Python walker failed: %s",
+				  strerror(-err));
+			goto err_free;
+		}
 	}
 	for (i = 0; !o->all && i < o->npids; i++) {
 		err = sampler__add_target(s, o->pids[i]);
@@ -319,6 +343,54 @@ int sampler__remove_target(struct sampler *s, uint32_t pid)
 	if (bpf_map__delete_elem(s->skel->maps.targets, &pid, sizeof(pid), 0))
 		return -errno;
 	return 0;
+}
+
+int sampler__set_py_proc(struct sampler *s, uint32_t pid,
+			 const struct zp_py_proc *cfg)
+{
+	if (bpf_map__update_elem(s->skel->maps.py_procs, &pid, sizeof(pid), cfg,
+				 sizeof(*cfg), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Deletes PID's entries from py_threads; keys are walked, not guessed. */
+static void clear_py_threads(struct sampler *s, uint32_t pid)
+{
+	struct bpf_map *m = s->skel->maps.py_threads;
+	struct zp_py_thread_key key, next, *prev = NULL;
+
+	while (!bpf_map__get_next_key(m, prev, &next, sizeof(next))) {
+		if (next.pid == pid &&
+		    !bpf_map__delete_elem(m, &next, sizeof(next), 0))
+			continue; /* deleted: restart after the same prev */
+		key = next;
+		prev = &key;
+	}
+}
+
+int sampler__set_py_threads(struct sampler *s, uint32_t pid,
+			    const uint64_t *thread_ids, const uint64_t *tstates,
+			    size_t n)
+{
+	struct zp_py_thread_key key = { .pid = pid };
+	size_t i;
+
+	clear_py_threads(s, pid);
+	for (i = 0; i < n; i++) {
+		key.thread_id = thread_ids[i];
+		if (bpf_map__update_elem(s->skel->maps.py_threads, &key,
+					 sizeof(key), &tstates[i],
+					 sizeof(tstates[i]), BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+void sampler__remove_py_proc(struct sampler *s, uint32_t pid)
+{
+	bpf_map__delete_elem(s->skel->maps.py_procs, &pid, sizeof(pid), 0);
+	clear_py_threads(s, pid);
 }
 
 int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX])
