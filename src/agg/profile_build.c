@@ -78,6 +78,16 @@ static uint32_t kernel_location(struct profile *p, struct symbolizer *sym,
 	return profile__location(p, map, addr, fn, 0, PF_FRAME_KERNEL);
 }
 
+/* Whether ADDR is code at all: below a native leaf the frame pointer walk
+ * through an interpreter built without frame pointers yields data. */
+static bool in_executable(struct symbolizer *sym, uint32_t pid, uint64_t addr)
+{
+	struct sym_frame f;
+
+	symbolizer__lookup_user(sym, pid, addr, &f);
+	return f.module != NULL;
+}
+
 static uint32_t python_location(struct profile *p, struct pysym *py,
 				uint32_t pid, uint64_t code, uint64_t word)
 {
@@ -181,7 +191,8 @@ int profile_build(struct profile *p, const struct aggregator *agg,
 			 * pointer walk finds there is not a stack).
 			 */
 			if (python &&
-			    pysym__in_interpreter(o->py, e->pid, addr))
+			    (pysym__in_interpreter(o->py, e->pid, addr) ||
+			     !in_executable(sym, e->pid, addr)))
 				break;
 			locs[nl++] = user_location(p, sym, e->pid, addr, leaf);
 		}

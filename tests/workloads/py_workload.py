@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Python workload with a known shape for the integration tests.
+
+    py_workload.py MODE SECONDS
+
+Lines the tests look for carry a "# HOT:name" marker; the tests read their
+numbers from this file instead of hard-coding them. Every cycle is short
+(well under a millisecond) so samples land at random phases of it.
+"""
+import asyncio
+import hashlib
+import sys
+import threading
+import time
+
+
+def work_a(n):
+    x = 1
+    for _ in range(n):
+        x = (x * 1103515245 + 12345) & 0xFFFFFFFF  # HOT:work_a
+    return x
+
+
+def work_b(n):
+    x = 1
+    for _ in range(n):
+        x = (x * 1103515245 + 12345) & 0xFFFFFFFF  # HOT:work_b
+    return x
+
+
+def work_c(n):
+    x = 1
+    for _ in range(n):
+        x = (x * 1103515245 + 12345) & 0xFFFFFFFF  # HOT:work_c
+    return x
+
+
+def cycle():
+    # 5 : 3 : 2 of the same loop body
+    work_a(250)  # HOT:cycle_a
+    work_b(150)
+    work_c(100)
+
+
+def split(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        cycle()  # HOT:split
+
+
+def spin_one(end):
+    while time.monotonic() < end:
+        work_a(100)
+
+
+def spin_two(end):
+    while time.monotonic() < end:
+        work_b(100)
+
+
+def gil_free(end):
+    data = b"z" * (8 << 20)
+    while time.monotonic() < end:
+        hashlib.sha256(data).digest()  # HOT:gil_free
+
+
+def threads(seconds):
+    end = time.monotonic() + seconds
+    ts = [threading.Thread(target=f, args=(end,)) for f in (spin_one, spin_two, gil_free)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
+def recurse(depth, end):
+    if depth:
+        return recurse(depth - 1, end)
+    while time.monotonic() < end:
+        work_c(100)
+    return 0
+
+
+def numbers(n):
+    while True:
+        yield work_b(n)  # HOT:numbers
+
+
+def consume(seconds):
+    end = time.monotonic() + seconds
+    for _ in numbers(100):
+        if time.monotonic() > end:
+            break
+
+
+async def coro_inner(n):
+    return work_c(n)
+
+
+async def coro_outer(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        await coro_inner(100)
+
+
+class Worker:
+    def crunch(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            work_a(100)
+
+
+def main():
+    mode, seconds = sys.argv[1], float(sys.argv[2])
+    if mode == "split":
+        split(seconds)
+    elif mode == "threads":
+        threads(seconds)
+    elif mode == "recurse":
+        sys.setrecursionlimit(2000)
+        recurse(300, time.monotonic() + seconds)
+    elif mode == "gen":
+        consume(seconds / 2)
+        asyncio.run(coro_outer(seconds / 2))
+    elif mode == "method":
+        Worker().crunch(seconds)
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
