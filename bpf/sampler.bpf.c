@@ -84,6 +84,9 @@ struct {
  */
 #define PY_FRAMES_PER_CALL 32
 #define PY_MAX_CALLS	   (ZP_MAX_PYSTACK / PY_FRAMES_PER_CALL)
+/* Native frames read for a Python process: C extensions and libraries
+ * called from Python rarely nest deeper. */
+#define PY_NATIVE_FRAMES 32
 
 struct py_frame_buf {
 	__u8 data[PY_FRAME_BUF];
@@ -310,6 +313,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	struct zp_sample_buf *buf;
 	__u32 zero = 0;
 	__u64 kn = 0, un = 0;
+	__u32 ustack_bytes = ZP_MAX_USTACK * 8;
 	__u16 flags = 0;
 	long ret;
 
@@ -350,8 +354,16 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	if (kn > ZP_MAX_KSTACK)
 		kn = ZP_MAX_KSTACK;
 
+	/*
+	 * In a CPython process only the native frames above the interpreter
+	 * are kept (userspace cuts there), and below them a frame pointer
+	 * walk through an interpreter built without frame pointers reads
+	 * garbage until it faults: ask for a short stack.
+	 */
+	if (want_python && bpf_map_lookup_elem(&py_procs, &tgid))
+		ustack_bytes = PY_NATIVE_FRAMES * 8;
 	if (want_user) {
-		ret = bpf_get_stack(ctx, &buf->words[kn], ZP_MAX_USTACK * 8,
+		ret = bpf_get_stack(ctx, &buf->words[kn], ustack_bytes,
 				    BPF_F_USER_STACK);
 		if (ret < 0) {
 			flags |= ZP_F_USTACK_ERR;
@@ -360,8 +372,8 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 			un = (__u64)ret / 8;
 		}
 	}
-	if (un >= ZP_MAX_USTACK) {
-		un = ZP_MAX_USTACK;
+	if (un >= ustack_bytes / 8) {
+		un = ustack_bytes / 8;
 		flags |= ZP_F_USTACK_TRUNC;
 	}
 

@@ -51,6 +51,8 @@ struct capture_result {
 	uint64_t py_truncated;	 /* ... deeper than the walker's limit */
 	uint64_t stacks;
 	int64_t duration_ns;
+	uint64_t bpf_run_ns;  /* kernel time in the sampler (bpf_stats), or 0 */
+	uint64_t bpf_run_cnt; /* program runs, every task's ticks included */
 	int ncpus;
 	enum capture_end end;
 };

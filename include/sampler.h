@@ -73,6 +73,13 @@ void sampler__remove_py_proc(struct sampler *s, uint32_t pid);
 void sampler__detach(struct sampler *s);
 /* Sum of the per-CPU counters, indexed by enum zp_stat. */
 int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX]);
+/*
+ * Total time the kernel spent in the sampler program (tail-called walker
+ * included) and how often it ran, when kernel.bpf_stats_enabled is 1;
+ * -ENODATA otherwise.
+ */
+int sampler__prog_runtime(const struct sampler *s, uint64_t *run_ns,
+			  uint64_t *run_cnt);
 /* Number of CPUs a perf event is attached on. */
 int sampler__ncpus(const struct sampler *s);
 

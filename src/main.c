@@ -601,6 +601,21 @@ int main(int argc, char **argv)
 			(unsigned long long)res.stacks,
 			(double)res.duration_ns / 1e9, res.ncpus,
 			end_reason(res.end));
+		if (res.bpf_run_cnt && res.samples)
+			log_info("in-kernel cost: %.0f ns per sample of the "
+				 "targets (%llu runs, %llu ns in total, "
+				 "kernel.bpf_stats_enabled)",
+				 (double)res.bpf_run_ns / (double)res.samples,
+				 (unsigned long long)res.bpf_run_cnt,
+				 (unsigned long long)res.bpf_run_ns);
+		if (res.py_samples)
+			log_info("Python: %llu samples, %llu before their "
+				 "thread was known, %llu walks cut short, %llu "
+				 "deeper than the walker's limit",
+				 (unsigned long long)res.py_samples,
+				 (unsigned long long)res.py_miss,
+				 (unsigned long long)res.py_read_errors,
+				 (unsigned long long)res.py_truncated);
 		if (res.kstack_errors || res.ustack_errors)
 			fprintf(stderr,
 				"zprofd: stack read errors: kernel %llu, user "

@@ -273,6 +273,8 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	}
 	res->duration_ns = now_ns(CLOCK_MONOTONIC) - t0;
 	res->ncpus = sampler__ncpus(smp);
+	if (sampler__prog_runtime(smp, &res->bpf_run_ns, &res->bpf_run_cnt))
+		res->bpf_run_ns = res->bpf_run_cnt = 0;
 	sampler__detach(smp);
 	sampler__drain(smp);
 

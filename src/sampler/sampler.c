@@ -420,3 +420,20 @@ int sampler__ncpus(const struct sampler *s)
 {
 	return s->nattached;
 }
+
+int sampler__prog_runtime(const struct sampler *s, uint64_t *run_ns,
+			  uint64_t *run_cnt)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(
+		bpf_program__fd(s->skel->progs.on_cpu_sample), &info, &len))
+		return -errno;
+	if (!info.run_cnt)
+		return -ENODATA;
+	*run_ns = info.run_time_ns;
+	*run_cnt = info.run_cnt;
+	return 0;
+}

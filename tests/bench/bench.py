@@ -135,8 +135,15 @@ def cost_per_sample(short, long):
     results["user_cpu_fixed_ms"] = round(fixed * 1e3, 1)
     if cost:
         ns = cost[0] / cost[1]
-        print("cost: BPF program in kernel %.0f ns/sample (%d runs)" % (ns, cost[1]))
-        results["bpf_ns_per_sample"] = round(ns)
+        print("cost: BPF program in kernel %.0f ns per run (%d runs, idle ticks included)" % (ns, cost[1]))
+    w = subprocess.Popen([WORK, "split", "8"])
+    time.sleep(0.3)
+    ns = kernel_cost(["--pid", w.pid, "-F", 999, "-d", 5, "-o", "/dev/null", "--format", "folded"])
+    w.kill()
+    w.wait()
+    if ns:
+        print("cost: BPF program in kernel %d ns per sample of a native frame-pointer process" % ns)
+        results["bpf_ns_per_sample"] = ns
 
 
 def lost(seconds):
@@ -172,6 +179,111 @@ def rss(seconds, hz):
     results["peak_rss_mb_%dhz" % hz] = round(mb, 1)
 
 
+PYW = os.path.join(ROOT, "tests", "workloads", "py_workload.py")
+# hash randomization changes dict layouts and with them a run's speed by
+# several percent: fix it so paired runs compare like with like
+PYENV = dict(os.environ, PYTHONHASHSEED="0")
+
+
+def pythons():
+    import glob
+    out = []
+    for v in ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13"):
+        paths = sorted(glob.glob("/root/.pyenv/versions/%s.*/bin/python%s" % (v, v)))
+        if paths:
+            out.append((v, paths[-1]))
+    if os.path.exists("/usr/bin/python3.11"):
+        out.append(("3.11-debian", "/usr/bin/python3.11"))
+    return out
+
+
+def kernel_cost(args):
+    """Runs a capture with bpf_stats on; zprofd reports the kernel time of
+    its program (tail-called walker included, filtered ticks of other
+    tasks too) divided by the targets' samples."""
+    bpf_stats_enable()
+    r = subprocess.run([ZPROFD, "-v"] + [str(a) for a in args], capture_output=True, text=True)
+    m = re.search(r"in-kernel cost: (\d+) ns per sample", r.stderr)
+    return int(m.group(1)) if m else None
+
+
+def py_cost(py, depth, seconds):
+    w = subprocess.Popen([py, PYW, "depth", str(seconds + 3), str(depth)], env=PYENV)
+    time.sleep(0.8)
+    ns = kernel_cost(["--pid", w.pid, "-F", 999, "-d", seconds, "-o", "/dev/null", "--format", "folded"])
+    w.kill()
+    w.wait()
+    return ns
+
+
+def py_timed(py, iters, hz):
+    w = subprocess.Popen([py, PYW, "fixed", str(iters)], stdout=subprocess.PIPE, text=True, env=PYENV)
+    prof = None
+    if hz:
+        prof = subprocess.Popen([ZPROFD, "-q", "--pid", str(w.pid), "-F", str(hz), "-o", "/dev/null",
+                                 "--format", "folded"])
+    out = w.communicate()[0]
+    if prof:
+        prof.wait(timeout=60)
+    return float(re.search(r"elapsed ([\d.]+)", out).group(1))
+
+
+def py_overhead(py, hz, pairs, iters):
+    ratios = []
+    for i in range(pairs):
+        if i % 2:
+            alone, prof = py_timed(py, iters, 0), py_timed(py, iters, hz)
+        else:
+            prof, alone = py_timed(py, iters, hz), py_timed(py, iters, 0)
+        ratios.append(prof / alone)
+    med = statistics.median(ratios)
+    print("python overhead %4d Hz: median ratio %.4f over %d pairs" % (hz, med, pairs))
+    results["py_overhead_%dhz" % hz] = round(med, 4)
+
+
+def py_accuracy(vers):
+    print("python accuracy (split 50/30/20 at 499 Hz x 4 s; error in points):")
+    worst = 0.0
+    for v, py in vers:
+        w = subprocess.Popen([py, PYW, "split", "7"], env=PYENV)
+        time.sleep(0.6)
+        out = subprocess.run([ZPROFD, "-q", "--pid", str(w.pid), "-F", "499", "-d", "4", "-o", "-", "--top", "0"],
+                             capture_output=True, text=True).stdout
+        w.kill()
+        w.wait()
+        tot, got = 0, {"work_a": 0, "work_b": 0, "work_c": 0}
+        for line in out.splitlines():
+            stack, _, c = line.rpartition(" ")
+            tot += int(c)
+            for name in got:
+                if ";%s (" % name in stack:
+                    got[name] += int(c)
+        errs = {n: 100 * (got[n] / max(tot, 1) - want) for n, want in
+                (("work_a", 0.5), ("work_b", 0.3), ("work_c", 0.2))}
+        worst = max(worst, max(abs(e) for e in errs.values()))
+        print("  %-12s %5d samples  work_a %+5.1f  work_b %+5.1f  work_c %+5.1f" %
+              (v, tot, errs["work_a"], errs["work_b"], errs["work_c"]))
+    results["py_accuracy_worst_points"] = round(worst, 1)
+
+
+def python_bench():
+    vers = pythons()
+    if not vers:
+        print("python: no CPython installed, skipped")
+        return
+    v, py = [x for x in vers if x[0] == "3.12"][0] if any(x[0] == "3.12" for x in vers) else vers[0]
+    for depth in (10, 100):
+        ns = py_cost(py, depth, 4 if QUICK else 10)
+        if ns:
+            print("python %s: BPF cost per sample at depth %d: %.0f ns" % (v, depth, ns))
+            results["py_bpf_ns_depth%d" % depth] = round(ns)
+    pairs = 4 if QUICK else 10
+    iters = 12000 if QUICK else 36000
+    py_overhead(py, 99, pairs, iters)
+    py_overhead(py, 999, pairs, iters)
+    py_accuracy(vers)
+
+
 def main():
     pairs = 4 if QUICK else 10
     iters = 8000 if QUICK else 24000
@@ -183,6 +295,7 @@ def main():
     lost(long_s)
     rss(long_s, 99)
     rss(long_s, 999)
+    python_bench()
     print("BENCH " + json.dumps(results, sort_keys=True))
 
 

@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Python workload with a known shape for the integration tests.
 
-    py_workload.py MODE SECONDS
+    py_workload.py MODE SECONDS [ARG]
+
+Modes: split, threads, recurse, gen, method (the tests); depth SECONDS N
+(spin at the bottom of N nested calls) and fixed ITERATIONS (sleep 1 s, run
+a fixed amount of work, print its wall time) for the benchmarks.
 
 Lines the tests look for carry a "# HOT:name" marker; the tests read their
 numbers from this file instead of hard-coding them. Every cycle is short
@@ -124,6 +128,15 @@ def main():
         asyncio.run(coro_outer(seconds / 2))
     elif mode == "method":
         Worker().crunch(seconds)
+    elif mode == "depth":
+        sys.setrecursionlimit(2000)
+        recurse(int(sys.argv[3]) - 4, time.monotonic() + seconds)
+    elif mode == "fixed":
+        time.sleep(1)
+        t0 = time.monotonic()
+        for _ in range(int(seconds)):
+            cycle()
+        print("elapsed %.6f" % (time.monotonic() - t0))
     else:
         sys.exit("unknown mode " + mode)
 
