@@ -36,6 +36,18 @@ enum { TAG_RINGBUF = -1, TAG_SIGNAL = -2, TAG_TIMER = -3 };
 #define PY_REFRESH_NS  (200 * 1000000ull)
 #define PY_MAX_THREADS 256
 
+/* A target that is not (yet) a CPython we walk is looked at again, from its
+ * samples, this often and for this long: attaching while an interpreter
+ * starts up is common, and its runtime is not readable until it has. */
+#define PY_RETRY_NS	(100 * 1000000ull)
+#define PY_RETRY_FOR_NS (10 * 1000000000ull)
+#define PY_PENDING	64
+
+struct py_pending {
+	uint32_t pid;
+	uint64_t first_ns, last_ns;
+};
+
 struct capture {
 	const struct capture_opts *o;
 	struct aggregator *agg;
@@ -43,6 +55,8 @@ struct capture {
 	struct pysym *py;
 	struct sampler *smp;
 	uint32_t failed[FAILED_PIDS];
+	struct py_pending pending[PY_PENDING];
+	size_t npending;
 };
 
 static int64_t now_ns(clockid_t clk)
@@ -64,16 +78,50 @@ static void py_refresh(struct capture *c, uint32_t pid, uint64_t min_ns)
 		sampler__set_py_threads(c->smp, pid, ids, tstates, n);
 }
 
-/* Starts walking PID's Python frames if it is a CPython we support. */
+/*
+ * Starts walking PID's Python frames if it is a CPython we support. A
+ * process that may still become one (interpreter starting, or not exec'd
+ * yet) is remembered and retried from its samples.
+ */
 static void py_attach(struct capture *c, uint32_t pid)
 {
 	const struct zp_py_proc *cfg;
+	uint64_t now = (uint64_t)now_ns(CLOCK_MONOTONIC);
+	int err;
 
-	if (!c->py || pysym__add_pid(c->py, pid, &cfg))
+	if (!c->py)
 		return;
-	if (sampler__set_py_proc(c->smp, pid, cfg))
+	err = pysym__add_pid(c->py, pid, &cfg);
+	if ((err == -EAGAIN || err == -ENOENT) && c->npending < PY_PENDING)
+		c->pending[c->npending++] = (struct py_pending){
+			.pid = pid, .first_ns = now, .last_ns = now
+		};
+	if (err || sampler__set_py_proc(c->smp, pid, cfg))
 		return;
 	py_refresh(c, pid, 0);
+}
+
+static void py_retry(struct capture *c, uint32_t pid)
+{
+	const struct zp_py_proc *cfg;
+	uint64_t now;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->npending && c->pending[i].pid != pid; i++)
+		;
+	if (i == c->npending)
+		return;
+	now = (uint64_t)now_ns(CLOCK_MONOTONIC);
+	if (now - c->pending[i].last_ns < PY_RETRY_NS)
+		return;
+	c->pending[i].last_ns = now;
+	err = pysym__add_pid(c->py, pid, &cfg);
+	if (!err && !sampler__set_py_proc(c->smp, pid, cfg))
+		py_refresh(c, pid, 0);
+	if ((err != -EAGAIN && err != -ENOENT) ||
+	    now - c->pending[i].first_ns > PY_RETRY_FOR_NS)
+		c->pending[i] = c->pending[--c->npending];
 }
 
 static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
@@ -91,6 +139,8 @@ static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
 	}
 	if (c->py && (s->flags & ZP_F_PY_MISS))
 		py_refresh(c, s->pid, PY_REFRESH_NS);
+	if (c->npending && !s->pystack_n)
+		py_retry(c, s->pid);
 	/* a new stack: read its code objects while the process lives */
 	if (aggregator__add(c->agg, s, len) == 1 && s->pystack_n && c->py)
 		pysym__prefetch(c->py, s->pid,
