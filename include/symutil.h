@@ -8,6 +8,9 @@
 #define ZPROFD_SYMUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
+struct procmaps_entry;
 
 /*
  * Read all of PATH (a /proc file: its stat size is meaningless) into a
@@ -36,5 +39,21 @@ int sym_read_file(const char *path, size_t max, char **out, size_t *out_len);
  * Returns an fd or -errno.
  */
 int sym_open_regular(int dirfd, const char *path, int in_root);
+
+/*
+ * Open the file behind mapping E of PID (proc_root: where /proc is), trying
+ * in turn:
+ *   1. the path inside the process's root (ROOTFD: /proc/PID/root opened, or
+ *      -1), when the file was not deleted; used at once if its inode is the
+ *      mapped one;
+ *   2. /proc/PID/map_files/START-LIMIT, the mapped file itself (works for
+ *      deleted files and memfds; needs CAP_SYS_ADMIN);
+ *   3. the path from step 1 even though its inode differs (overlayfs shows
+ *      the upper file's inode in maps but the overlay's to fstat);
+ *   4. the path in our own mount namespace, only if its inode matches.
+ * Returns an fd or -errno (-ESTALE: only a different file was found).
+ */
+int sym_open_mapped(const char *proc_root, pid_t pid, int rootfd,
+		    const struct procmaps_entry *e);
 
 #endif

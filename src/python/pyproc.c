@@ -340,52 +340,6 @@ static int load_bias(const struct pyelf *pe, const struct procmaps_entry *e,
 	return -ENOENT;
 }
 
-static bool same_inode(int fd, const struct procmaps_entry *e)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && (uint64_t)st.st_ino == e->inode;
-}
-
-/*
- * Open the file behind mapping E: by its path inside the process's root
- * (its mount namespace) when the inode matches, else through
- * /proc/PID/map_files (deleted files too; needs CAP_SYS_ADMIN), else the
- * root path anyway (overlayfs reports another inode), else our own path if
- * the inode matches. An fd or -errno.
- */
-static int open_mapped(const char *proc_root, pid_t pid, int rootfd,
-		       const struct procmaps_entry *e)
-{
-	char path[PATH_MAX];
-	int fd_root = -1, fd;
-
-	if (!e->deleted && rootfd >= 0) {
-		fd_root = sym_open_regular(rootfd, e->path, 1);
-		if (fd_root >= 0 && same_inode(fd_root, e))
-			return fd_root;
-	}
-	snprintf(path, sizeof(path), "%s/%d/map_files/%llx-%llx", proc_root,
-		 (int)pid, (unsigned long long)e->start,
-		 (unsigned long long)e->limit);
-	fd = sym_open_regular(AT_FDCWD, path, 0);
-	if (fd >= 0) {
-		if (fd_root >= 0)
-			close(fd_root);
-		return fd;
-	}
-	if (fd_root >= 0)
-		return fd_root;
-	if (e->deleted)
-		return -ENOENT;
-	fd = sym_open_regular(AT_FDCWD, e->path, 0);
-	if (fd >= 0 && !same_inode(fd, e)) {
-		close(fd);
-		return -ESTALE;
-	}
-	return fd;
-}
-
 /* ---- finding the interpreter in the maps -------------------------------- */
 
 static const char *base_name(const char *path)
@@ -898,7 +852,7 @@ int pyproc__open(pid_t pid, const char *proc_root, struct pyproc **out,
 
 	snprintf(path, sizeof(path), "%s/%d/root", proc_root, (int)pid);
 	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	fd = open_mapped(proc_root, pid, rootfd, cand.e);
+	fd = sym_open_mapped(proc_root, pid, rootfd, cand.e);
 	if (rootfd >= 0)
 		close(rootfd);
 	if (fd < 0) {

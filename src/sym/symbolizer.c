@@ -235,62 +235,6 @@ static void read_comm(const struct symbolizer *s, pid_t pid, char *out,
 	free(buf);
 }
 
-static bool same_inode(int fd, const struct procmaps_entry *e)
-{
-	struct stat st;
-
-	/*
-	 * Only the inode number: the device maps prints is the superblock's,
-	 * which differs from st_dev on btrfs subvolumes and overlayfs.
-	 */
-	return !fstat(fd, &st) && (uint64_t)st.st_ino == e->inode;
-}
-
-/*
- * Open the file behind mapping E of PID, trying in turn:
- *   1. the path inside the process's root (its mount namespace), when the
- *      file was not deleted; used at once if its inode is the mapped one;
- *   2. /proc/PID/map_files/START-LIMIT, the mapped file itself (works for
- *      deleted files and memfds; needs CAP_SYS_ADMIN);
- *   3. the path from step 1 even though its inode differs (overlayfs shows
- *      the upper file's inode in maps but the overlay's to fstat);
- *   4. the path in our own mount namespace, only if its inode matches.
- * Returns an fd or -errno.
- */
-static int open_mapped_file(const struct symbolizer *s, pid_t pid, int rootfd,
-			    const struct procmaps_entry *e)
-{
-	int fd_root = -1, fd;
-	char path[4096];
-
-	if (!e->deleted && rootfd >= 0) {
-		fd_root = sym_open_regular(rootfd, e->path, 1);
-		if (fd_root >= 0 && same_inode(fd_root, e))
-			return fd_root;
-	}
-	snprintf(path, sizeof(path), "%s/%d/map_files/%llx-%llx", s->proc_root,
-		 (int)pid, (unsigned long long)e->start,
-		 (unsigned long long)e->limit);
-	fd = sym_open_regular(AT_FDCWD, path, 0);
-	if (fd >= 0) {
-		if (fd_root >= 0)
-			close(fd_root);
-		return fd;
-	}
-	if (fd_root >= 0)
-		return fd_root;
-	if (e->deleted)
-		return -ENOENT;
-	fd = sym_open_regular(AT_FDCWD, e->path, 0);
-	if (fd >= 0 && !same_inode(fd, e)) {
-		log_debug("symbolizer: pid %d: %s is not the mapped file",
-			  (int)pid, e->path);
-		close(fd);
-		return -ESTALE;
-	}
-	return fd;
-}
-
 /*
  * The vDSO is not a file: read its image from the process's memory. It is the
  * same image in every process of one kernel, so the symcache keeps one table
@@ -339,7 +283,7 @@ static void load_module(struct symbolizer *s, pid_t pid, int rootfd,
 		.deleted = e->deleted,
 	};
 	if (e->path[0] == '/') {
-		fd = open_mapped_file(s, pid, rootfd, e);
+		fd = sym_open_mapped(s->proc_root, pid, rootfd, e);
 		if (fd < 0) {
 			log_debug("symbolizer: pid %d: cannot open %s: %s",
 				  (int)pid, e->path, strerror(-fd));

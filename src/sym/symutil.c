@@ -6,12 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "procmaps.h"
 #include "symutil.h"
 
 int sym_read_file(const char *path, size_t max, char **out, size_t *out_len)
@@ -114,4 +118,47 @@ int sym_open_regular(int dirfd, const char *path, int in_root)
 out_close:
 	close(fd);
 	return err;
+}
+
+static bool same_inode(int fd, const struct procmaps_entry *e)
+{
+	struct stat st;
+
+	/*
+	 * Only the inode number: the device maps prints is the superblock's,
+	 * which differs from st_dev on btrfs subvolumes and overlayfs.
+	 */
+	return !fstat(fd, &st) && (uint64_t)st.st_ino == e->inode;
+}
+
+int sym_open_mapped(const char *proc_root, pid_t pid, int rootfd,
+		    const struct procmaps_entry *e)
+{
+	int fd_root = -1, fd;
+	char path[4096];
+
+	if (!e->deleted && rootfd >= 0) {
+		fd_root = sym_open_regular(rootfd, e->path, 1);
+		if (fd_root >= 0 && same_inode(fd_root, e))
+			return fd_root;
+	}
+	snprintf(path, sizeof(path), "%s/%d/map_files/%llx-%llx", proc_root,
+		 (int)pid, (unsigned long long)e->start,
+		 (unsigned long long)e->limit);
+	fd = sym_open_regular(AT_FDCWD, path, 0);
+	if (fd >= 0) {
+		if (fd_root >= 0)
+			close(fd_root);
+		return fd;
+	}
+	if (fd_root >= 0)
+		return fd_root;
+	if (e->deleted)
+		return -ENOENT;
+	fd = sym_open_regular(AT_FDCWD, e->path, 0);
+	if (fd >= 0 && !same_inode(fd, e)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
 }
