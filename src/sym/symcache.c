@@ -211,6 +211,43 @@ static int key_for_fd(int fd, char *key, size_t size)
 	return 0;
 }
 
+/*
+ * The shared first half of a get: *HIT is a new reference on a cache hit;
+ * on a miss it is NULL and room has been made for one more entry.
+ */
+static int lookup_or_make_room(struct symcache *c, const char *key,
+			       uint64_t hash, struct symcache_entry **hit)
+{
+	*hit = find(c, key, hash);
+	if (*hit) {
+		*hit = ref(c, *hit);
+		return 0;
+	}
+	return make_room(c);
+}
+
+/*
+ * The shared second half: caches SYMS, just loaded (NULL: the load failed,
+ * errno says why), taking ownership. NULL and *err on failure.
+ */
+static struct symcache_entry *add_loaded(struct symcache *c, const char *key,
+					 uint64_t hash, struct elfsyms *syms,
+					 int *err)
+{
+	struct symcache_entry *e;
+
+	if (!syms) {
+		*err = -errno;
+		return NULL;
+	}
+	e = insert(c, key, hash, syms);
+	if (!e) {
+		elfsyms__free(syms);
+		*err = -ENOMEM;
+	}
+	return e;
+}
+
 struct symcache_entry *symcache__get_fd(struct symcache *c, int fd,
 					const char *path, int root_fd)
 {
@@ -225,33 +262,22 @@ struct symcache_entry *symcache__get_fd(struct symcache *c, int fd,
 	uint64_t hash;
 	int err;
 
+	e = NULL;
 	err = key_for_fd(fd, key, sizeof(key));
 	if (err)
-		goto err;
+		goto out;
 	hash = hash_key(key);
-	e = find(c, key, hash);
-	if (e)
-		return ref(c, e);
-	err = make_room(c);
-	if (err)
-		goto err;
+	err = lookup_or_make_room(c, key, hash, &e);
+	if (err || e)
+		goto out;
 	syms = elfsyms__from_fd(fd, path, &opts);
-	if (!syms) {
-		err = -errno;
-		goto err;
-	}
-	e = insert(c, key, hash, syms);
-	if (!e) {
-		err = -ENOMEM;
-		goto err_free;
-	}
-	log_debug("symcache: loaded %s (%s): %zu symbols", path ? path : "?",
-		  key, elfsyms__count(syms));
-	return e;
-
-err_free:
-	elfsyms__free(syms);
-err:
+	e = add_loaded(c, key, hash, syms, &err);
+	if (e)
+		log_debug("symcache: loaded %s (%s): %zu symbols",
+			  path ? path : "?", key, elfsyms__count(syms));
+out:
+	if (e)
+		return e;
 	c->stats.failed++;
 	errno = -err;
 	return NULL;
@@ -260,9 +286,8 @@ err:
 struct symcache_entry *symcache__get_mem(struct symcache *c, const void *buf,
 					 size_t len)
 {
-	struct symcache_entry *e;
+	struct symcache_entry *e = NULL;
 	char key[KEY_SIZE];
-	struct elfsyms *syms;
 	uint64_t hash;
 	int err;
 
@@ -274,29 +299,15 @@ struct symcache_entry *symcache__get_mem(struct symcache *c, const void *buf,
 		err = 0;
 	}
 	if (err)
-		goto err;
+		goto out;
 	hash = hash_key(key);
-	e = find(c, key, hash);
+	err = lookup_or_make_room(c, key, hash, &e);
+	if (err || e)
+		goto out;
+	e = add_loaded(c, key, hash, elfsyms__from_memory(buf, len), &err);
+out:
 	if (e)
-		return ref(c, e);
-	err = make_room(c);
-	if (err)
-		goto err;
-	syms = elfsyms__from_memory(buf, len);
-	if (!syms) {
-		err = -errno;
-		goto err;
-	}
-	e = insert(c, key, hash, syms);
-	if (!e) {
-		err = -ENOMEM;
-		goto err_free;
-	}
-	return e;
-
-err_free:
-	elfsyms__free(syms);
-err:
+		return e;
 	c->stats.failed++;
 	errno = -err;
 	return NULL;
