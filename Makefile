@@ -127,27 +127,28 @@ test-integration: $(B)/zprofd $(WORKLOADS)
 test-sanitize:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined test-unit test-integration
 
-# libFuzzer targets, built with clang into build-fuzz/. FUZZ_SECONDS each.
+# libFuzzer targets, built with clang into $(FB)/. FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_OBJS := $(patsubst src/%.c,build-fuzz/obj/%.o,$(filter-out src/sampler/%,$(LIB_SRCS)))
-FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibuild-fuzz \
+FB ?= build-fuzz
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FB)/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FB)/obj/%.o,$(filter-out src/sampler/%,$(LIB_SRCS)))
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(FB) \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all
 
-build-fuzz/obj/%.o: src/%.c $(wildcard include/*.h src/*/*.h)
+$(FB)/obj/%.o: src/%.c $(wildcard include/*.h src/*/*.h)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 # an archive, so each target links only the objects it needs
-build-fuzz/libzprofd-fuzz.a: $(FUZZ_LIB_OBJS)
+$(FB)/libzprofd-fuzz.a: $(FUZZ_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-build-fuzz/%: tests/fuzz/%.c build-fuzz/libzprofd-fuzz.a
+$(FB)/%: tests/fuzz/%.c $(FB)/libzprofd-fuzz.a
 	$(call msg,FUZZER,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build-fuzz/libzprofd-fuzz.a $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FB)/libzprofd-fuzz.a $(LDLIBS) -o $@
 
 fuzz: deps $(FUZZ_BINS)
 	$(Q)scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
@@ -166,4 +167,4 @@ format-check:
 	$(Q)scripts/format-check.sh
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san $(FB)

@@ -143,10 +143,13 @@ for ver, py in found:
     # target exits mid-capture: still written and symbolized
     w = subprocess.Popen([py, WORKLOAD, "split", "1.5"])
     time.sleep(0.6)
-    r = zprofd("--pid", w.pid, "-d", 20, "-o", "-")
+    r = zprofd("--pid", w.pid, "-d", 20, "-F", 499, "-o", "-")
     w.wait()
     st = parse_folded(r.stdout)
-    t.ok(r.returncode == 0 and fn_share(st, "work_a") > 0.3,
+    # only resolution is checked here: a sub-second capture is too short
+    # for the 50/30/20 split to be reliable (CI once saw 0.30 for work_a)
+    leaf = sum(fn_share(st, f) for f in ("work_a", "work_b", "work_c"))
+    t.ok(r.returncode == 0 and leaf > 0.8,
          tag + "target exiting mid-capture: exit 0, Python frames resolved", r.stderr + show(st, 3))
 
 # a Python we do not walk: say so, keep native stacks
