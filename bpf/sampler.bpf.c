@@ -106,7 +106,14 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* fork/exec/exit notices for userspace: struct zp_proc_event */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} proc_events SEC(".maps");
+
 const volatile bool filter_all = false;
+const volatile bool follow_children = false;
 const volatile bool want_kernel = true;
 const volatile bool want_user = true;
 const volatile bool want_python = true;
@@ -397,5 +404,175 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		/* not Python, or the walker is missing: send what we have */
 	}
 	submit(buf);
+	return 0;
+}
+
+/* ---- process lifecycle --------------------------------------------------- */
+
+static __always_inline bool wanted(__u32 tgid)
+{
+	if (filter_all)
+		return tgid != self_tgid && tgid != 0;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline void send_event(__u32 type, __u32 pid, __u32 ppid)
+{
+	struct zp_proc_event ev = {
+		.ktime_ns = bpf_ktime_get_ns(),
+		.type = type,
+		.pid = pid,
+		.ppid = ppid,
+	};
+
+	if (bpf_ringbuf_output(&proc_events, &ev, sizeof(ev), 0))
+		stat_inc(ZP_STAT_PROC_EV_DROPS);
+	else
+		stat_inc(ZP_STAT_PROC_EVENTS);
+}
+
+/*
+ * A new process. Children of followed targets join the filter here, before
+ * their first tick, so nothing they run is missed. A child of a Python
+ * process we walk is Python too (fork copies the address space): it gets
+ * the parent's offsets and the forking thread's state right away, because
+ * multiprocessing workers are often short-lived.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct zp_py_thread_key key = { .pid = ptgid };
+	const struct zp_py_proc *cfg;
+	__u64 *tstate;
+	__u8 one = 1;
+
+	if (BPF_CORE_READ(child, pid) != ctgid)
+		return 0; /* a thread, not a process */
+	if (filter_all) {
+		if (ptgid == self_tgid)
+			return 0;
+	} else {
+		if (!follow_children || !bpf_map_lookup_elem(&targets, &ptgid))
+			return 0;
+		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+	}
+	cfg = want_python ? bpf_map_lookup_elem(&py_procs, &ptgid) : NULL;
+	if (cfg) {
+		bpf_map_update_elem(&py_procs, &ctgid, cfg, BPF_ANY);
+		key.thread_id = BPF_CORE_READ(parent, thread.fsbase);
+		tstate = bpf_map_lookup_elem(&py_threads, &key);
+		if (tstate) {
+			key.pid = ctgid;
+			bpf_map_update_elem(&py_threads, &key, tstate, BPF_ANY);
+		}
+	}
+	if (!filter_all)
+		send_event(ZP_EV_FORK, ctgid, ptgid);
+	return 0;
+}
+
+/* A new program image: whatever we knew of the old one is wrong now. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (!wanted(tgid))
+		return 0;
+	bpf_map_delete_elem(&py_procs, &tgid);
+	send_event(ZP_EV_EXEC, tgid, 0);
+	return 0;
+}
+
+/*
+ * The last thread of a process: drop its filter entry (the pid may be
+ * reused by an unrelated process before userspace reacts) and tell
+ * userspace, which releases what it kept for it.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0; /* other threads of the group still run */
+	if (!wanted(tgid))
+		return 0;
+	bpf_map_delete_elem(&py_procs, &tgid);
+	if (!filter_all)
+		bpf_map_delete_elem(&targets, &tgid);
+	send_event(ZP_EV_EXIT, tgid, 0);
+	return 0;
+}
+
+/* ---- Python thread-state lifecycle (uprobes, attached per process) ------ */
+
+/* The py_threads key of thread state TSTATE: its own thread_id field. */
+static __always_inline int ts_key(__u64 tstate, struct zp_py_thread_key *key)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	const struct zp_py_proc *cfg;
+
+	cfg = bpf_map_lookup_elem(&py_procs, &tgid);
+	if (!cfg || !tstate || cfg->tstate_thread_id < 0)
+		return -1;
+	key->pid = tgid;
+	key->pad = 0;
+	if (bpf_probe_read_user(&key->thread_id, sizeof(key->thread_id),
+				(void *)(tstate + cfg->tstate_thread_id))) {
+		stat_inc(ZP_STAT_PY_TS_ERR);
+		return -1;
+	}
+	return key->thread_id ? 0 : -1;
+}
+
+static __always_inline int ts_bind(__u64 tstate)
+{
+	struct zp_py_thread_key key;
+
+	if (ts_key(tstate, &key))
+		return 0;
+	bpf_map_update_elem(&py_threads, &key, &tstate, BPF_ANY);
+	stat_inc(ZP_STAT_PY_TS_BIND);
+	return 0;
+}
+
+/*
+ * PyEval_AcquireThread(tstate): every new Python thread calls it once, in
+ * the thread itself, after its thread_id is set (3.8-3.14). Keying by the
+ * thread_id field rather than the calling thread keeps an embedder that
+ * creates a state for another thread correct.
+ */
+SEC("uprobe")
+int BPF_KPROBE(on_py_thread_bind, __u64 tstate)
+{
+	return ts_bind(tstate);
+}
+
+/* PyThreadState_New returns a state bound to the calling thread: threads
+ * created in C that enter Python through PyGILState_Ensure. */
+SEC("uretprobe")
+int BPF_KRETPROBE(on_py_thread_new, __u64 tstate)
+{
+	return ts_bind(tstate);
+}
+
+/* PyThreadState_Clear(tstate): the state is about to be freed; a thread
+ * that reuses the same pthread (glibc caches stacks) must not find it. */
+SEC("uprobe")
+int BPF_KPROBE(on_py_thread_clear, __u64 tstate)
+{
+	struct zp_py_thread_key key;
+	__u64 *cur;
+
+	if (ts_key(tstate, &key))
+		return 0;
+	cur = bpf_map_lookup_elem(&py_threads, &key);
+	if (cur && *cur == tstate)
+		bpf_map_delete_elem(&py_threads, &key);
+	stat_inc(ZP_STAT_PY_TS_CLEAR);
 	return 0;
 }

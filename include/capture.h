@@ -27,7 +27,8 @@ struct capture_opts {
 	size_t ringbuf_bytes;
 	size_t max_stacks;
 	const char *btf_path;
-	bool python; /* walk Python frames of CPython targets */
+	bool python;	      /* walk Python frames of CPython targets */
+	bool follow_children; /* --subprocesses: children become targets */
 };
 
 enum capture_end {
@@ -50,6 +51,13 @@ struct capture_result {
 	uint64_t py_read_errors; /* ... whose frame walk was cut short */
 	uint64_t py_truncated;	 /* ... deeper than the walker's limit */
 	uint64_t stacks;
+	uint64_t py_ts_bound;	 /* thread states learnt from the uprobes */
+	uint64_t py_ts_cleared;	 /* ... and forgotten */
+	uint64_t py_probe_procs; /* processes the uprobes attached to */
+	uint64_t children;	 /* --subprocesses: descendants followed */
+	uint64_t execs;		 /* targets that exec'd a new image */
+	uint64_t probe_run_ns;	 /* kernel time in the uprobes (bpf_stats) */
+	uint64_t probe_run_cnt;
 	int64_t duration_ns;
 	uint64_t bpf_run_ns;  /* kernel time in the sampler (bpf_stats), or 0 */
 	uint64_t bpf_run_cnt; /* program runs, every task's ticks included */

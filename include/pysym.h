@@ -56,6 +56,8 @@ void pysym__free(struct pysym *ps);
  */
 int pysym__add_pid(struct pysym *ps, pid_t pid, const struct zp_py_proc **cfg);
 bool pysym__has_pid(const struct pysym *ps, pid_t pid);
+/* Path of PID's mapped interpreter file (as the target sees it), or NULL. */
+const char *pysym__interp_path(const struct pysym *ps, pid_t pid);
 void pysym__drop_pid(struct pysym *ps, pid_t pid);
 
 /*

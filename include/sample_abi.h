@@ -89,7 +89,9 @@ struct zp_py_proc {
 	__u32 frame_span;   /* bytes to copy per frame: covers every field */
 	__u8 owner_stop;    /* owner >= this: interpreter-owned, not shown */
 	__u8 code_tag_mask; /* low bits tagging f_executable (3.14: 3) */
-	__u8 pad[6];
+	__u8 pad[2];
+	__s32 tstate_thread_id; /* tstate -> thread_id (pthread_t), read by
+				   the thread-state lifecycle uprobes */
 };
 
 #define ZP_PY_F_FRAME_OBJECTS (1u << 0) /* <=3.10: PyFrameObject chain */
@@ -99,6 +101,26 @@ struct zp_py_thread_key {
 	__u32 pid;
 	__u32 pad;
 	__u64 thread_id; /* pthread_self() == the thread's fsbase on x86-64 */
+};
+
+/*
+ * Process lifecycle, from the sched tracepoints, on a ring buffer of its own
+ * (proc_events) so a burst of samples never crowds one out. FORK is sent
+ * for children of followed targets (--subprocesses), EXEC and EXIT (the
+ * last thread of the group) for every sampled process.
+ */
+enum zp_proc_event_type {
+	ZP_EV_FORK = 1,
+	ZP_EV_EXEC = 2,
+	ZP_EV_EXIT = 3,
+};
+
+struct zp_proc_event {
+	__u64 ktime_ns;
+	__u32 type; /* enum zp_proc_event_type */
+	__u32 pid;  /* thread group id */
+	__u32 ppid; /* FORK: the parent's thread group id */
+	__u32 pad;
 };
 
 /* Per-CPU counters, summed by userspace. */
@@ -113,6 +135,11 @@ enum zp_stat {
 	ZP_STAT_PY_MISS,     /* ... whose thread state was not known */
 	ZP_STAT_PY_READ_ERR, /* ... whose frame walk hit an unreadable frame */
 	ZP_STAT_PY_TRUNC,    /* ... deeper than ZP_MAX_PYSTACK */
+	ZP_STAT_PY_TS_BIND,  /* uprobe: a thread state bound to its thread */
+	ZP_STAT_PY_TS_CLEAR, /* uprobe: a thread state cleared */
+	ZP_STAT_PY_TS_ERR,   /* ... whose thread_id could not be read */
+	ZP_STAT_PROC_EVENTS, /* fork/exec/exit events sent to userspace */
+	ZP_STAT_PROC_EV_DROPS, /* ... lost: event ring buffer full */
 	ZP_STAT__MAX,
 };
 
@@ -120,6 +147,7 @@ _Static_assert(sizeof(struct zp_sample) == 56, "zp_sample ABI size");
 _Static_assert(sizeof(struct zp_pyframe) == 16, "zp_pyframe ABI size");
 _Static_assert(sizeof(struct zp_py_proc) == 56, "zp_py_proc ABI size");
 _Static_assert(sizeof(struct zp_py_thread_key) == 16, "py thread key size");
+_Static_assert(sizeof(struct zp_proc_event) == 24, "proc event size");
 _Static_assert(sizeof(struct zp_sample) % 8 == 0,
 	       "frame words must be 8-aligned");
 

@@ -21,6 +21,7 @@ enum sampler_event {
 
 /* Return non-zero to stop consuming (the value is passed back from poll). */
 typedef int (*sampler_cb)(void *ctx, const struct zp_sample *s, size_t len);
+typedef void (*sampler_event_cb)(void *ctx, const struct zp_proc_event *ev);
 
 struct sampler_opts {
 	bool all;	      /* every process but ourselves */
@@ -36,7 +37,9 @@ struct sampler_opts {
 	bool python;	       /* walk Python frames of known processes */
 	size_t max_py_procs;   /* 0: 1024 */
 	size_t max_py_threads; /* 0: 16384 */
+	bool follow_children;  /* children of targets become targets */
 	sampler_cb cb;
+	sampler_event_cb event_cb; /* fork/exec/exit; NULL: ignored */
 	void *cb_ctx;
 };
 
@@ -67,7 +70,20 @@ int sampler__set_py_threads(struct sampler *s, uint32_t pid,
 			    const uint64_t *thread_ids, const uint64_t *tstates,
 			    size_t n);
 /* Forget a Python process (exit, exec). */
+/*
+ * Removes PID's walker config, thread states and thread-state uprobes.
+ */
 void sampler__remove_py_proc(struct sampler *s, uint32_t pid);
+/*
+ * Attaches the thread-state lifecycle uprobes (thread bound, created,
+ * cleared) to the interpreter binary PATH (as seen from here, e.g.
+ * /proc/PID/root/...) for PID only. 0, or -errno with nothing attached;
+ * the walker still works without them (threads are then found by a
+ * refresh on their first unknown sample).
+ */
+int sampler__attach_py_probes(struct sampler *s, uint32_t pid,
+			      const char *path);
+bool sampler__has_py_probes(struct sampler *s, uint32_t pid);
 
 /* Stop the perf events (records already queued can still be drained). */
 void sampler__detach(struct sampler *s);
@@ -81,6 +97,9 @@ int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX]);
 int sampler__prog_runtime(const struct sampler *s, uint64_t *run_ns,
 			  uint64_t *run_cnt);
 /* Number of CPUs a perf event is attached on. */
+/* The same for the thread-state uprobes together (0 hits is not an error). */
+int sampler__probe_runtime(const struct sampler *s, uint64_t *run_ns,
+			   uint64_t *run_cnt);
 int sampler__ncpus(const struct sampler *s);
 
 #endif

@@ -78,6 +78,14 @@ bool symbolizer__has_pid(const struct symbolizer *s, pid_t pid);
 const char *symbolizer__comm(const struct symbolizer *s, pid_t pid);
 /* Forget a process (daemon mode, after exit). */
 void symbolizer__drop_pid(struct symbolizer *s, pid_t pid);
+/* Whether PID's snapshot has an executable mapping holding ADDR. */
+bool symbolizer__maps_cover(const struct symbolizer *s, pid_t pid,
+			    uint64_t addr);
+/*
+ * Take a new snapshot of PID's maps (after exec, mmap or dlopen). What was
+ * looked up for PID before is released, as with symbolizer__drop_pid().
+ */
+int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid);
 
 /*
  * Resolve one user address of PID. For return addresses of non-leaf frames

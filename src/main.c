@@ -44,6 +44,7 @@ struct args {
 	enum output_format format;
 	bool kernel;
 	bool python;
+	bool subprocesses;
 	enum sampler_event event;
 	size_t ringbuf_bytes;
 	size_t max_stacks;
@@ -83,12 +84,17 @@ enum {
 	OPT_BTF,
 	OPT_TOP,
 	OPT_TITLE,
+	OPT_SUBPROCESSES,
 };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID[,PID...]", 0,
 	  "Profile these processes (all their threads)", 0 },
 	{ "all", 'a', NULL, 0, "Profile every process on the machine", 0 },
+	{ "subprocesses", OPT_SUBPROCESSES, NULL, 0,
+	  "Also profile processes the targets start (and theirs), from their "
+	  "first instruction; the capture then ends when all have exited",
+	  0 },
 	{ "duration", 'd', "SEC", 0,
 	  "Stop after SEC seconds (default: Ctrl-C or when the targets exit)",
 	  0 },
@@ -258,6 +264,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PYTHON:
 		a->python = true;
 		break;
+	case OPT_SUBPROCESSES:
+		a->subprocesses = true;
+		break;
 	case OPT_NO_PYTHON:
 		a->python = false;
 		break;
@@ -308,6 +317,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					  "--all");
 		if (a->all && a->npids)
 			argp_error(state, "--pid and --all exclude each other");
+		if (a->all && a->subprocesses)
+			argp_error(state, "--subprocesses follows --pid "
+					  "targets; --all already sees every "
+					  "process");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -552,6 +565,7 @@ int main(int argc, char **argv)
 		.max_stacks = a.max_stacks,
 		.btf_path = a.btf_path,
 		.python = a.python,
+		.follow_children = a.subprocesses,
 	};
 	if (!a.quiet) {
 		if (a.all)
@@ -616,6 +630,21 @@ int main(int argc, char **argv)
 				 (unsigned long long)res.py_miss,
 				 (unsigned long long)res.py_read_errors,
 				 (unsigned long long)res.py_truncated);
+		if (res.py_probe_procs)
+			log_info("Python threads: %llu started and %llu ended "
+				 "seen by uprobes in %llu processes (%.0f ns "
+				 "per hit in the kernel)",
+				 (unsigned long long)res.py_ts_bound,
+				 (unsigned long long)res.py_ts_cleared,
+				 (unsigned long long)res.py_probe_procs,
+				 res.probe_run_cnt
+				     ? (double)res.probe_run_ns /
+					   (double)res.probe_run_cnt
+				     : 0.0);
+		if (res.children || res.execs)
+			log_info("followed %llu child processes, %llu execs",
+				 (unsigned long long)res.children,
+				 (unsigned long long)res.execs);
 		if (res.kstack_errors || res.ustack_errors)
 			fprintf(stderr,
 				"zprofd: stack read errors: kernel %llu, user "

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -43,6 +44,13 @@ enum { TAG_RINGBUF = -1, TAG_SIGNAL = -2, TAG_TIMER = -3 };
 #define PY_RETRY_FOR_NS (10 * 1000000000ull)
 #define PY_PENDING	64
 
+/* --subprocesses: descendants alive at once that end-of-capture waits for */
+#define MAX_CHILDREN 4096
+/* A new stack whose leaf is outside every mapping we know (exec, dlopen,
+ * mmap since the snapshot) re-reads the maps, this often per process. */
+#define MAPS_REFRESH_NS (200 * 1000000ull)
+#define MAPS_SLOTS	256
+
 struct py_pending {
 	uint32_t pid;
 	uint64_t first_ns, last_ns;
@@ -57,6 +65,13 @@ struct capture {
 	uint32_t failed[FAILED_PIDS];
 	struct py_pending pending[PY_PENDING];
 	size_t npending;
+	uint32_t *children; /* followed descendants still alive */
+	size_t nchildren;
+	struct {
+		uint32_t pid;
+		uint64_t last_ns;
+	} maps_refresh[MAPS_SLOTS];
+	uint64_t children_total, execs, probe_procs;
 };
 
 static int64_t now_ns(clockid_t clk)
@@ -79,6 +94,42 @@ static void py_refresh(struct capture *c, uint32_t pid, uint64_t min_ns)
 }
 
 /*
+ * Hands PID's walker config to BPF, then the lifecycle uprobes, then the
+ * current thread list: in that order no thread started meanwhile is missed.
+ */
+static void py_start(struct capture *c, uint32_t pid,
+		     const struct zp_py_proc *cfg)
+{
+	const char *path;
+	char buf[4096];
+	int err;
+
+	if (sampler__set_py_proc(c->smp, pid, cfg))
+		return;
+	path = pysym__interp_path(c->py, pid);
+	if (path && (size_t)snprintf(buf, sizeof(buf), "/proc/%u/root%s", pid,
+				     path) < sizeof(buf)) {
+		err = sampler__attach_py_probes(c->smp, pid, buf);
+		if (!err)
+			c->probe_procs++;
+		else
+			log_debug("pid %u: no thread-state uprobes (%s); new "
+				  "threads are found from their samples",
+				  pid, strerror(-err));
+	}
+	py_refresh(c, pid, 0);
+}
+
+static void pending_remove(struct capture *c, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < c->npending; i++)
+		if (c->pending[i].pid == pid)
+			c->pending[i--] = c->pending[--c->npending];
+}
+
+/*
  * Starts walking PID's Python frames if it is a CPython we support. A
  * process that may still become one (interpreter starting, or not exec'd
  * yet) is remembered and retried from its samples.
@@ -96,9 +147,8 @@ static void py_attach(struct capture *c, uint32_t pid)
 		c->pending[c->npending++] = (struct py_pending){
 			.pid = pid, .first_ns = now, .last_ns = now
 		};
-	if (err || sampler__set_py_proc(c->smp, pid, cfg))
-		return;
-	py_refresh(c, pid, 0);
+	if (!err)
+		py_start(c, pid, cfg);
 }
 
 static void py_retry(struct capture *c, uint32_t pid)
@@ -117,19 +167,96 @@ static void py_retry(struct capture *c, uint32_t pid)
 		return;
 	c->pending[i].last_ns = now;
 	err = pysym__add_pid(c->py, pid, &cfg);
-	if (!err && !sampler__set_py_proc(c->smp, pid, cfg))
-		py_refresh(c, pid, 0);
+	if (!err)
+		py_start(c, pid, cfg);
 	if ((err != -EAGAIN && err != -ENOENT) ||
 	    now - c->pending[i].first_ns > PY_RETRY_FOR_NS)
 		c->pending[i] = c->pending[--c->npending];
+}
+
+static void child_remove(struct capture *c, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < c->nchildren; i++)
+		if (c->children[i] == pid) {
+			c->children[i] = c->children[--c->nchildren];
+			return;
+		}
+}
+
+/* Children whose exit notice was lost (event ring full) still end. */
+static void children_reap(struct capture *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nchildren; i++)
+		if (kill((pid_t)c->children[i], 0) && errno == ESRCH)
+			c->children[i--] = c->children[--c->nchildren];
+}
+
+static void on_event(void *ctx, const struct zp_proc_event *ev)
+{
+	struct capture *c = ctx;
+
+	switch (ev->type) {
+	case ZP_EV_FORK:
+		c->children_total++;
+		if (c->nchildren < MAX_CHILDREN)
+			c->children[c->nchildren++] = ev->pid;
+		/* maps now: a short-lived child may be gone at the end */
+		symbolizer__add_pid(c->sym, ev->pid);
+		if (c->py && pysym__has_pid(c->py, (pid_t)ev->ppid))
+			py_attach(c, ev->pid);
+		break;
+	case ZP_EV_EXEC:
+		/* a new image: re-read at its next sample */
+		c->execs++;
+		pending_remove(c, ev->pid);
+		if (c->py) {
+			sampler__remove_py_proc(c->smp, ev->pid);
+			pysym__drop_pid(c->py, (pid_t)ev->pid);
+		}
+		symbolizer__drop_pid(c->sym, (pid_t)ev->pid);
+		if (c->failed[ev->pid % FAILED_PIDS] == ev->pid)
+			c->failed[ev->pid % FAILED_PIDS] = 0;
+		break;
+	case ZP_EV_EXIT:
+		/* symbols stay: the profile is built from them at the end */
+		pending_remove(c, ev->pid);
+		if (c->py)
+			sampler__remove_py_proc(c->smp, ev->pid);
+		child_remove(c, ev->pid);
+		break;
+	}
+}
+
+/* The leaf of a new stack lies outside every mapping we know of PID. */
+static void maps_check(struct capture *c, const struct zp_sample *s)
+{
+	const uint64_t *words = (const uint64_t *)(s + 1);
+	uint64_t now;
+	uint32_t slot = s->pid % MAPS_SLOTS;
+
+	if (!s->ustack_n ||
+	    symbolizer__maps_cover(c->sym, s->pid, words[s->kstack_n]))
+		return;
+	now = (uint64_t)now_ns(CLOCK_MONOTONIC);
+	if (c->maps_refresh[slot].pid == s->pid &&
+	    now - c->maps_refresh[slot].last_ns < MAPS_REFRESH_NS)
+		return;
+	c->maps_refresh[slot].pid = s->pid;
+	c->maps_refresh[slot].last_ns = now;
+	symbolizer__refresh_pid(c->sym, s->pid);
 }
 
 static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
 {
 	struct capture *c = ctx;
 	uint32_t slot;
+	int added;
 
-	if (c->o->all && !symbolizer__has_pid(c->sym, s->pid)) {
+	if (!symbolizer__has_pid(c->sym, s->pid)) {
 		slot = s->pid % FAILED_PIDS;
 		if (c->failed[slot] != s->pid &&
 		    symbolizer__add_pid(c->sym, s->pid))
@@ -137,16 +264,22 @@ static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
 		else
 			py_attach(c, s->pid);
 	}
-	if (c->py && (s->flags & ZP_F_PY_MISS))
+	/* with the uprobes, a miss is a thread outside Python (starting or
+	 * ending): reading the thread list again would find nothing new */
+	if (c->py && (s->flags & ZP_F_PY_MISS) &&
+	    !sampler__has_py_probes(c->smp, s->pid))
 		py_refresh(c, s->pid, PY_REFRESH_NS);
 	if (c->npending && !s->pystack_n)
 		py_retry(c, s->pid);
 	/* a new stack: read its code objects while the process lives */
-	if (aggregator__add(c->agg, s, len) == 1 && s->pystack_n && c->py)
+	added = aggregator__add(c->agg, s, len);
+	if (added == 1 && s->pystack_n && c->py)
 		pysym__prefetch(c->py, s->pid,
 				(const uint64_t *)(s + 1) + s->kstack_n +
 				    s->ustack_n,
 				s->pystack_n);
+	if (added == 1)
+		maps_check(c, s);
 	return 0;
 }
 
@@ -192,7 +325,9 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 		.user_stacks = true,
 		.ringbuf_bytes = o->ringbuf_bytes,
 		.btf_path = o->btf_path,
+		.follow_children = o->follow_children,
 		.cb = on_sample,
+		.event_cb = on_event,
 	};
 	struct profile_build_opts bo = {};
 	struct capture c = { .o = o };
@@ -203,7 +338,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	int *pidfds = NULL;
 	int ep = -1, sfd = -1, tfd = -1, err = 0, n, i;
 	size_t alive = o->npids, k;
-	int64_t t0, t0_real;
+	int64_t t0, t0_real, last_reap;
 	sigset_t mask;
 	bool stop = false;
 
@@ -212,7 +347,9 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	c.sym = symbolizer__new(&so);
 	c.py = o->python ? pysym__new(NULL) : NULL;
 	pidfds = malloc((o->npids + 1) * sizeof(*pidfds));
-	if (!c.agg || !c.sym || !pidfds || (o->python && !c.py)) {
+	c.children = malloc(MAX_CHILDREN * sizeof(*c.children));
+	if (!c.agg || !c.sym || !pidfds || !c.children ||
+	    (o->python && !c.py)) {
 		err = -ENOMEM;
 		log_error("out of memory setting up the capture");
 		goto out;
@@ -295,6 +432,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	}
 
 	res->end = CAPTURE_END_DURATION;
+	last_reap = t0;
 	while (!stop) {
 		n = epoll_wait(ep, evs, 16, POLL_MS);
 		if (n < 0 && errno != EINTR) {
@@ -313,18 +451,29 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 				stop = true;
 			} else if (tag >= 0) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, pidfds[tag], NULL);
-				if (--alive == 0 && !o->all) {
-					res->end = CAPTURE_END_TARGETS_EXITED;
-					stop = true;
-				}
+				alive--;
 			}
 		}
 		sampler__drain(smp);
+		if (c.nchildren &&
+		    now_ns(CLOCK_MONOTONIC) - last_reap > 1000000000) {
+			last_reap = now_ns(CLOCK_MONOTONIC);
+			children_reap(&c);
+		}
+		/* after the drain: a child forked before its parent exited
+		 * is known by now */
+		if (!stop && !o->all && alive == 0 && c.nchildren == 0) {
+			res->end = CAPTURE_END_TARGETS_EXITED;
+			stop = true;
+		}
 	}
 	res->duration_ns = now_ns(CLOCK_MONOTONIC) - t0;
 	res->ncpus = sampler__ncpus(smp);
 	if (sampler__prog_runtime(smp, &res->bpf_run_ns, &res->bpf_run_cnt))
 		res->bpf_run_ns = res->bpf_run_cnt = 0;
+	if (sampler__probe_runtime(smp, &res->probe_run_ns,
+				   &res->probe_run_cnt))
+		res->probe_run_ns = res->probe_run_cnt = 0;
 	sampler__detach(smp);
 	sampler__drain(smp);
 
@@ -336,6 +485,11 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	res->py_miss = st[ZP_STAT_PY_MISS];
 	res->py_read_errors = st[ZP_STAT_PY_READ_ERR];
 	res->py_truncated = st[ZP_STAT_PY_TRUNC];
+	res->py_ts_bound = st[ZP_STAT_PY_TS_BIND];
+	res->py_ts_cleared = st[ZP_STAT_PY_TS_CLEAR];
+	res->py_probe_procs = c.probe_procs;
+	res->children = c.children_total;
+	res->execs = c.execs;
 	res->lost_ringbuf = st[ZP_STAT_RB_DROPS];
 	res->kstack_errors = st[ZP_STAT_KSTACK_ERR];
 	res->ustack_errors = st[ZP_STAT_USTACK_ERR];
@@ -362,6 +516,7 @@ out:
 		if (pidfds[k] >= 0)
 			close(pidfds[k]);
 	free(pidfds);
+	free(c.children);
 	if (sfd >= 0)
 		close(sfd);
 	if (ep >= 0)

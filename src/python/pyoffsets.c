@@ -634,4 +634,5 @@ void py_layout__bpf_config(const struct py_layout *l, struct zp_py_proc *c)
 	c->frame_span = (span + 7) & ~7u;
 	c->owner_stop = l->frame_objects ? 0 : l->owner_stop;
 	c->code_tag_mask = l->tag_mask;
+	c->tstate_thread_id = l->ts_thread_id;
 }

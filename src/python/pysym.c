@@ -198,6 +198,13 @@ static void unlink_code(struct pysym *ps, uint32_t idx)
 	code_free(e);
 }
 
+const char *pysym__interp_path(const struct pysym *ps, pid_t pid)
+{
+	const struct py_proc_entry *e = find_proc(ps, pid);
+
+	return e ? pyproc__path(e->pp) : NULL;
+}
+
 void pysym__drop_pid(struct pysym *ps, pid_t pid)
 {
 	struct py_proc_entry *e = find_proc(ps, pid);

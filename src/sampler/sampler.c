@@ -19,8 +19,18 @@
 #include "sampler.h"
 #include "sampler.skel.h"
 
+/* The uprobes on one process's interpreter, see sampler__attach_py_probes */
+#define PY_PROBES 3
+struct py_probes {
+	uint32_t pid; /* 0: free slot */
+	struct bpf_link *links[PY_PROBES];
+};
+
 struct sampler {
 	struct sampler_bpf *skel;
+	struct bpf_link *tp_links[3]; /* fork, exec, exit */
+	struct py_probes *probes;
+	size_t nprobes;
 	struct ring_buffer *rb;
 	struct bpf_link **links;
 	int *pmu_fds;
@@ -28,6 +38,7 @@ struct sampler {
 	int nattached; /* CPUs with a live perf event */
 	int ncpus_stat;
 	sampler_cb cb;
+	sampler_event_cb event_cb;
 	void *cb_ctx;
 };
 
@@ -45,6 +56,15 @@ static int on_record(void *ctx, void *data, size_t len)
 		return 0; /* malformed; the consumer counts via its own checks
 			   */
 	return s->cb(s->cb_ctx, data, len);
+}
+
+static int on_proc_event(void *ctx, void *data, size_t len)
+{
+	struct sampler *s = ctx;
+
+	if (len >= sizeof(struct zp_proc_event) && s->event_cb)
+		s->event_cb(s->cb_ctx, data);
+	return 0;
 }
 
 /*
@@ -168,6 +188,27 @@ static int attach_cpus(struct sampler *s, const struct sampler_opts *o)
 	return 0;
 }
 
+static int attach_lifecycle(struct sampler *s)
+{
+	struct bpf_program *progs[3] = { s->skel->progs.on_fork,
+					 s->skel->progs.on_exec,
+					 s->skel->progs.on_exit };
+	int i, err;
+
+	for (i = 0; i < 3; i++) {
+		s->tp_links[i] = bpf_program__attach(progs[i]);
+		if (!s->tp_links[i]) {
+			err = -errno;
+			log_error(
+			    "attaching %s to its sched tracepoint failed: "
+			    "%s",
+			    bpf_program__name(progs[i]), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 struct sampler *sampler__new(const struct sampler_opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
@@ -184,7 +225,9 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	if (!s)
 		return NULL;
 	s->cb = o->cb;
+	s->event_cb = o->event_cb;
 	s->cb_ctx = o->cb_ctx;
+	s->nprobes = o->max_py_procs ? o->max_py_procs : 1024;
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0) {
 		err = s->ncpus ? s->ncpus : -ENODEV;
@@ -193,7 +236,8 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	}
 	s->links = calloc(s->ncpus, sizeof(*s->links));
 	s->pmu_fds = malloc(s->ncpus * sizeof(*s->pmu_fds));
-	if (!s->links || !s->pmu_fds) {
+	s->probes = calloc(s->nprobes, sizeof(*s->probes));
+	if (!s->links || !s->pmu_fds || !s->probes) {
 		err = -ENOMEM;
 		goto err_free;
 	}
@@ -211,6 +255,7 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	s->skel->rodata->want_user = o->user_stacks;
 	s->skel->rodata->self_tgid = getpid();
 	s->skel->rodata->want_python = o->python;
+	s->skel->rodata->follow_children = o->follow_children;
 	rb_bytes = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes
 						  : default_ringbuf(s->ncpus));
 	err = bpf_map__set_max_entries(s->skel->maps.samples, rb_bytes);
@@ -226,8 +271,11 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 		err = bpf_map__set_max_entries(
 		    s->skel->maps.py_threads,
 		    o->max_py_threads ? o->max_py_threads : 16384);
-	/* the walker runs only through its tail call */
+	/* the walker runs only through its tail call; uprobes per process */
 	bpf_program__set_autoattach(s->skel->progs.walk_python, false);
+	bpf_program__set_autoattach(s->skel->progs.on_py_thread_bind, false);
+	bpf_program__set_autoattach(s->skel->progs.on_py_thread_new, false);
+	bpf_program__set_autoattach(s->skel->progs.on_py_thread_clear, false);
 	if (err) {
 		log_error("sizing BPF maps failed: %s", strerror(-err));
 		goto err_free;
@@ -269,6 +317,17 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 			  strerror(-err));
 		goto err_free;
 	}
+	if (ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.proc_events),
+			     on_proc_event, s)) {
+		err = -errno;
+		log_error("creating the process event reader failed: %s",
+			  strerror(-err));
+		goto err_free;
+	}
+	/* lifecycle first: a child forked between the two is not missed */
+	err = attach_lifecycle(s);
+	if (err)
+		goto err_free;
 	err = attach_cpus(s, o);
 	if (err)
 		goto err_free;
@@ -297,13 +356,34 @@ void sampler__detach(struct sampler *s)
 		}
 	}
 	s->nattached = 0;
+	for (cpu = 0; cpu < 3; cpu++) {
+		bpf_link__destroy(s->tp_links[cpu]);
+		s->tp_links[cpu] = NULL;
+	}
+}
+
+static void probes_release(struct py_probes *pp)
+{
+	int i;
+
+	for (i = 0; i < PY_PROBES; i++) {
+		bpf_link__destroy(pp->links[i]);
+		pp->links[i] = NULL;
+	}
+	pp->pid = 0;
 }
 
 void sampler__free(struct sampler *s)
 {
+	size_t i;
+
 	if (!s)
 		return;
 	sampler__detach(s);
+	for (i = 0; s->probes && i < s->nprobes; i++)
+		if (s->probes[i].pid)
+			probes_release(&s->probes[i]);
+	free(s->probes);
 	ring_buffer__free(s->rb);
 	sampler_bpf__destroy(s->skel);
 	free(s->links);
@@ -387,10 +467,78 @@ int sampler__set_py_threads(struct sampler *s, uint32_t pid,
 	return 0;
 }
 
+static struct py_probes *probes_find(struct sampler *s, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprobes; i++)
+		if (s->probes[i].pid == pid)
+			return &s->probes[i];
+	return NULL;
+}
+
+bool sampler__has_py_probes(struct sampler *s, uint32_t pid)
+{
+	return pid && probes_find(s, pid);
+}
+
 void sampler__remove_py_proc(struct sampler *s, uint32_t pid)
 {
+	struct py_probes *pp = pid ? probes_find(s, pid) : NULL;
+
+	if (pp)
+		probes_release(pp);
 	bpf_map__delete_elem(s->skel->maps.py_procs, &pid, sizeof(pid), 0);
 	clear_py_threads(s, pid);
+}
+
+/*
+ * Lifecycle functions only: each runs once per thread, never on the eval
+ * loop, the GIL hand-off or allocation paths. All three are public C API
+ * exported from every CPython 3.8-3.14 build (so in .dynsym even of a
+ * stripped static interpreter).
+ */
+int sampler__attach_py_probes(struct sampler *s, uint32_t pid, const char *path)
+{
+	static const char *const funcs[PY_PROBES] = {
+		"PyEval_AcquireThread",
+		"PyThreadState_New",
+		"PyThreadState_Clear",
+	};
+	struct bpf_program *progs[PY_PROBES] = {
+		s->skel->progs.on_py_thread_bind,
+		s->skel->progs.on_py_thread_new,
+		s->skel->progs.on_py_thread_clear,
+	};
+	struct py_probes *pp;
+	int i, err;
+
+	if (!pid)
+		return -EINVAL;
+	pp = probes_find(s, pid);
+	if (pp)
+		probes_release(pp); /* re-attach: exec'd into a new image */
+	else
+		pp = probes_find(s, 0);
+	if (!pp)
+		return -ENOSPC;
+	pp->pid = pid;
+	for (i = 0; i < PY_PROBES; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = funcs[i],
+			    .retprobe =
+				progs[i] == s->skel->progs.on_py_thread_new);
+
+		pp->links[i] = bpf_program__attach_uprobe_opts(
+		    progs[i], (pid_t)pid, path, 0, &uo);
+		if (!pp->links[i]) {
+			err = -errno;
+			log_debug("uprobe %s in %s (pid %u) failed: %s",
+				  funcs[i], path, pid, strerror(-err));
+			probes_release(pp);
+			return err;
+		}
+	}
+	return 0;
 }
 
 int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX])
@@ -421,19 +569,44 @@ int sampler__ncpus(const struct sampler *s)
 	return s->nattached;
 }
 
-int sampler__prog_runtime(const struct sampler *s, uint64_t *run_ns,
-			  uint64_t *run_cnt)
+static int prog_runtime(const struct bpf_program *prog, uint64_t *run_ns,
+			uint64_t *run_cnt)
 {
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(
-		bpf_program__fd(s->skel->progs.on_cpu_sample), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 		return -errno;
-	if (!info.run_cnt)
-		return -ENODATA;
-	*run_ns = info.run_time_ns;
-	*run_cnt = info.run_cnt;
+	*run_ns += info.run_time_ns;
+	*run_cnt += info.run_cnt;
 	return 0;
+}
+
+int sampler__prog_runtime(const struct sampler *s, uint64_t *run_ns,
+			  uint64_t *run_cnt)
+{
+	int err;
+
+	*run_ns = *run_cnt = 0;
+	err = prog_runtime(s->skel->progs.on_cpu_sample, run_ns, run_cnt);
+	if (err)
+		return err;
+	return *run_cnt ? 0 : -ENODATA;
+}
+
+int sampler__probe_runtime(const struct sampler *s, uint64_t *run_ns,
+			   uint64_t *run_cnt)
+{
+	int err;
+
+	*run_ns = *run_cnt = 0;
+	err = prog_runtime(s->skel->progs.on_py_thread_bind, run_ns, run_cnt);
+	if (!err)
+		err = prog_runtime(s->skel->progs.on_py_thread_new, run_ns,
+				   run_cnt);
+	if (!err)
+		err = prog_runtime(s->skel->progs.on_py_thread_clear, run_ns,
+				   run_cnt);
+	return err;
 }

@@ -398,6 +398,20 @@ static const struct proc_module *find_module(const struct sym_proc *p,
 	return addr < m->mod.limit ? m : NULL;
 }
 
+bool symbolizer__maps_cover(const struct symbolizer *s, pid_t pid,
+			    uint64_t addr)
+{
+	const struct sym_proc *p = find_proc(s, pid);
+
+	return p && find_module(p, addr);
+}
+
+int symbolizer__refresh_pid(struct symbolizer *s, pid_t pid)
+{
+	symbolizer__drop_pid(s, pid);
+	return symbolizer__add_pid(s, pid);
+}
+
 void symbolizer__lookup_user(struct symbolizer *s, pid_t pid, uint64_t addr,
 			     struct sym_frame *out)
 {

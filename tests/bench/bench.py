@@ -12,6 +12,9 @@
   ingest       aggregation throughput replaying records on one core
                (target >= 1,000,000 samples/s)
   rss          peak RSS of a 30 s capture of a busy process (target <= 20 MB)
+  python       in-kernel cost per Python sample at depths 10 and 100,
+               overhead at 99/999 Hz, thread-state uprobe cost per hit,
+               accuracy against ground truth on every installed CPython
 
 BENCH_QUICK=1 shortens every phase (for a smoke run)."""
 import json
@@ -272,6 +275,49 @@ def py_accuracy(vers):
     results["py_accuracy_worst_points"] = round(worst, 1)
 
 
+def churn_timed(py, batches, hz):
+    w = subprocess.Popen([py, PYW, "churn_fixed", str(batches)], stdout=subprocess.PIPE, text=True, env=PYENV)
+    prof = None
+    if hz:
+        time.sleep(0.5)
+        prof = subprocess.Popen([ZPROFD, "-v", "--pid", str(w.pid), "-F", str(hz), "-o", "/dev/null",
+                                 "--format", "folded"], stderr=subprocess.PIPE, text=True)
+    out = w.stdout.read()
+    _, _, ru = os.wait4(w.pid, 0)
+    w.returncode = 0
+    err = prof.communicate(timeout=60)[1] if prof else ""
+    k = re.search(r"Python threads: (\d+) started and (\d+) ended .*\((\d+) ns per hit", err)
+    # the target's own CPU time: a uprobe's trap and program run on it
+    el = float(re.search(r"elapsed ([\d.]+)", out).group(1))
+    return ru.ru_utime + ru.ru_stime, el, k
+
+
+def py_uprobes(py, v, pairs, batches):
+    """Thread-state uprobes on a workload that only starts and ends threads:
+    hits per second, the in-kernel time per hit (bpf_stats) and the CPU
+    time each hit adds to the target (trap + program), from paired runs."""
+    bpf_stats_enable()
+    for _ in range(2):
+        churn_timed(py, batches, 0)
+    diffs, rates, kns = [], [], []
+    for i in range(pairs):
+        alone, _, _ = churn_timed(py, batches, 0)
+        prof, wall, k = churn_timed(py, batches, 99)
+        if not k:
+            print("python %s uprobes: no hits reported" % v)
+            return
+        hits = int(k.group(1)) + int(k.group(2))
+        diffs.append((prof - alone) / max(hits, 1) * 1e9)
+        rates.append(hits / wall)
+        kns.append(int(k.group(3)))
+    print("python %s thread-state uprobes: %.0f hits/s on a thread-churning workload; %.0f ns per hit in "
+          "BPF; %.0f ns of the target's CPU time added per hit (median of %d pairs)" %
+          (v, statistics.median(rates), statistics.median(kns), statistics.median(diffs), pairs))
+    results["py_uprobe_hits_per_s"] = round(statistics.median(rates))
+    results["py_uprobe_bpf_ns"] = round(statistics.median(kns))
+    results["py_uprobe_cpu_ns"] = round(statistics.median(diffs))
+
+
 def python_bench():
     vers = pythons()
     if not vers:
@@ -287,6 +333,7 @@ def python_bench():
     iters = 12000 if QUICK else 36000
     py_overhead(py, 99, pairs, iters)
     py_overhead(py, 999, pairs, iters)
+    py_uprobes(py, v, 3 if QUICK else 8, 1000 if QUICK else 3000)
     py_accuracy(vers)
 
 

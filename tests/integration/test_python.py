@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from ztest import ROOT, Tap, parse_folded, share, stop, total, zprofd
+from ztest import ROOT, Tap, parse_folded, share, stop, total, zprofd, zprofd_bg
 
 t = Tap()
 WORKLOAD = os.path.join(ROOT, "tests", "workloads", "py_workload.py")
@@ -140,6 +140,21 @@ for ver, py in found:
     t.ok(share(st, lambda f: any(x.startswith("größe_π (" + mod + ":") for x in f)) > 0.9,
          tag + "non-ASCII function and file names decode", show(st, 3))
 
+    # short-lived threads: the lifecycle uprobes learn and forget them
+    r, st = run(py, "churn", 5, 3, extra=("-v",))
+    m = re.search(r"Python threads: (\d+) started and (\d+) ended seen by uprobes", r.stderr)
+    bound, cleared = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    m = re.search(r"Python: (\d+) samples, (\d+) before their thread was known", r.stderr)
+    miss = int(m.group(2)) / max(1, int(m.group(1))) if m else 1.0
+    walked = share(st, lambda f: any(fn(x)[0] == "churn_worker" for x in f))
+    t.diag(tag + "churn: %d thread states bound, %d cleared; %.3f of Python samples before their thread "
+           "was known; %.2f in churn_worker" % (bound, cleared, miss, walked))
+    t.ok(bound >= 20 and cleared >= 20, tag + "thread-state uprobes fire on thread start and end", r.stderr)
+    t.ok(walked > 0.6 and miss < 0.1, tag + "short-lived threads are walked (%.2f, %.3f missed)" % (walked, miss),
+         r.stderr + show(st))
+    mixed = share(st, lambda f: any(fn(x)[0] == "churn_worker" for x in f) and any(fn(x)[0] == "<module>" for x in f))
+    t.ok(mixed == 0, tag + "no thread is walked with another thread's state (%.3f)" % mixed, show(st))
+
     # target exits mid-capture: still written and symbolized
     w = subprocess.Popen([py, WORKLOAD, "split", "1.5"])
     time.sleep(0.6)
@@ -151,6 +166,57 @@ for ver, py in found:
     leaf = sum(fn_share(st, f) for f in ("work_a", "work_b", "work_c"))
     t.ok(r.returncode == 0 and leaf > 0.8,
          tag + "target exiting mid-capture: exit 0, Python frames resolved", r.stderr + show(st, 3))
+
+# processes that appear during a capture, on the newest pyenv build and the
+# static Debian one (fork, exec and detection do not depend on the version)
+def spawn_checks(ver, py):
+    tag = "[%s] " % ver
+    w = subprocess.Popen([py, WORKLOAD, "spawn", "2.5"])
+    time.sleep(0.6)
+    r = zprofd("--pid", w.pid, "--subprocesses", "-F", 499, "-o", "-", "-v", timeout=60)
+    w.wait()
+    st = parse_folded(r.stdout)
+    forked = share(st, lambda f: [fn(x)[0] for x in f[-2:]] == ["forked_work", "work_c"])
+    execd = share(st, lambda f: [fn(x)[0] for x in f[-3:-1]] == ["split", "cycle"])
+    t.diag(tag + "--subprocesses: forked child %.2f, exec'd child %.2f of %d samples" % (forked, execd, total(st)))
+    t.ok(r.returncode == 0 and "target exited" in r.stderr and "followed 2 child processes" in r.stderr,
+         tag + "--subprocesses follows a fork and a fork+exec, ends when all exited", r.stderr)
+    t.ok(forked > 0.25, tag + "forked child walked from the start: forked_work -> work_c (%.2f)" % forked, show(st))
+    t.ok(execd > 0.25, tag + "exec'd child detected as Python: split -> cycle -> work_* (%.2f)" % execd, show(st))
+    w = subprocess.Popen([py, WORKLOAD, "spawn", "1.5"])
+    time.sleep(0.6)
+    r = zprofd("--pid", w.pid, "-F", 499, "-o", "-", timeout=60)
+    w.wait()
+    st = parse_folded(r.stdout)
+    t.ok(r.returncode == 0 and not any(fn(x)[0] in ("forked_work", "cycle") for f in st for x in f),
+         tag + "without --subprocesses the children are not profiled", show(st))
+
+    # the target execs Python in place: detected after the exec
+    w = subprocess.Popen(["/bin/sh", "-c", "sleep 1; exec %s %s split 2" % (py, WORKLOAD)])
+    time.sleep(0.3)
+    r = zprofd("--pid", w.pid, "-F", 499, "-o", "-", "-v", timeout=60)
+    w.wait()
+    st = parse_folded(r.stdout)
+    execd = share(st, lambda f: [fn(x)[0] for x in f[-3:-1]] == ["split", "cycle"])
+    t.ok(r.returncode == 0 and execd > 0.8 and "1 execs" in r.stderr,
+         tag + "a target that execs into Python is walked after the exec (%.2f)" % execd, r.stderr + show(st))
+
+    # --all: a Python process started after the capture began
+    z = zprofd_bg("--all", "-d", 4, "-F", 199, "-o", "-")
+    time.sleep(1.0)
+    w = subprocess.Popen([py, WORKLOAD, "split", "2"])
+    out, err = z.communicate(timeout=60)
+    w.wait()
+    st = parse_folded(out)
+    n = sum(c for f, c in st.items() if [fn(x)[0] for x in f[-3:-1]] == ["split", "cycle"])
+    # 2 s at 199 Hz is ~400 samples of that process
+    t.ok(z.returncode == 0 and n > 150,
+         tag + "--all walks a Python process started mid-capture (%d samples in split -> cycle)" % n, err)
+
+
+pyenv = [x for x in found if x[0] != "3.11-debian"]
+for ver, py in pyenv[-1:] + [x for x in found if x[0] == "3.11-debian"]:
+    spawn_checks(ver, py)
 
 # a Python we do not walk: say so, keep native stacks
 old = sorted(glob.glob("/root/.pyenv/versions/3.7.*/bin/python3.7"))

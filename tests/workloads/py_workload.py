@@ -13,6 +13,8 @@ numbers from this file instead of hard-coding them. Every cycle is short
 """
 import asyncio
 import hashlib
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -107,6 +109,38 @@ async def coro_outer(seconds):
         await coro_inner(100)
 
 
+def churn_worker():
+    work_b(20000)
+
+
+def churn(seconds):
+    # short-lived threads: each start and end passes the thread-state uprobes
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ts = [threading.Thread(target=churn_worker) for _ in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+
+def forked_work(end):
+    while time.monotonic() < end:
+        work_c(100)
+
+
+def spawn(seconds):
+    # a fork that keeps running Python, and a child that execs a new one
+    time.sleep(1.5)
+    child = subprocess.Popen([sys.executable, __file__, "split", str(seconds)])
+    pid = os.fork()
+    if pid == 0:
+        forked_work(time.monotonic() + seconds)
+        os._exit(0)
+    child.wait()
+    os.waitpid(pid, 0)
+
+
 class Worker:
     def crunch(self, seconds):
         end = time.monotonic() + seconds
@@ -126,6 +160,21 @@ def main():
     elif mode == "gen":
         consume(seconds / 2)
         asyncio.run(coro_outer(seconds / 2))
+    elif mode == "churn":
+        churn(seconds)
+    elif mode == "churn_fixed":
+        # thread start and end dominate: for the uprobe benchmark
+        time.sleep(1)
+        t0 = time.monotonic()
+        for _ in range(int(seconds)):
+            ts = [threading.Thread(target=work_b, args=(10,)) for _ in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+        print("elapsed %.6f threads %d" % (time.monotonic() - t0, 4 * int(seconds)))
+    elif mode == "spawn":
+        spawn(seconds)
     elif mode == "method":
         Worker().crunch(seconds)
     elif mode == "depth":
