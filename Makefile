@@ -29,7 +29,7 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 ARCH := x86
 
-PKGS := libbpf libelf zlib
+PKGS := libbpf libelf zlib libmicrohttpd
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	  -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -I$(B) $(SANFLAGS)

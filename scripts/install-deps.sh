@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Installs every build and test dependency from Debian's apt, idempotently:
 # when all packages are already present it does nothing (no apt-get update).
+# prometheus is there for promtool (test_metrics checks /metrics output with
+# it); its postinst may try to start a prometheus service, which we do not
+# need and which may fail to start in a container.
 set -eu
 
 PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev
 libcmocka-dev golang-go python3 make gcc pkg-config clang-format perl
-util-linux procps libclang-rt-14-dev libc6-dbg libmicrohttpd-dev libsystemd-dev"
+util-linux procps libclang-rt-14-dev libc6-dbg libmicrohttpd-dev libsystemd-dev
+prometheus"
 
 missing=""
 for p in $PKGS; do
