@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Keeps zprofd's view of the sampled processes in step with them: see
+ * include/tracker.h. Every table here is fixed-size; what does not fit is
+ * dropped (a retry, a child to wait for), never grown.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "tracker.h"
+
+/* pids whose maps could not be read, remembered so --all does not retry on
+ * every sample of a process that exited or that we may not read */
+#define FAILED_PIDS 1024
+
+/* A thread the walker did not know triggers at most this many refreshes
+ * of its process's thread list per second. */
+#define PY_REFRESH_NS  (200 * 1000000ull)
+#define PY_MAX_THREADS 256
+
+/* A target that is not (yet) a CPython we walk is looked at again, from its
+ * samples, this often and for this long: attaching while an interpreter
+ * starts up is common, and its runtime is not readable until it has. */
+#define PY_RETRY_NS	(100 * 1000000ull)
+#define PY_RETRY_FOR_NS (10 * 1000000000ull)
+#define PY_PENDING	64
+
+/* --subprocesses: descendants alive at once that end-of-capture waits for */
+#define MAX_CHILDREN 4096
+/* A new stack whose leaf is outside every mapping we know (exec, dlopen,
+ * mmap since the snapshot) re-reads the maps, this often per process. */
+#define MAPS_REFRESH_NS (200 * 1000000ull)
+#define MAPS_SLOTS	256
+
+/* exited pids waiting for tracker__take_exited */
+#define MAX_EXITED 4096
+
+struct py_pending {
+	uint32_t pid;
+	uint64_t first_ns, last_ns;
+};
+
+struct tracker {
+	struct symbolizer *sym;
+	struct pysym *py;
+	struct sampler *smp;
+	uint32_t failed[FAILED_PIDS];
+	struct py_pending pending[PY_PENDING];
+	size_t npending;
+	uint32_t children[MAX_CHILDREN]; /* followed descendants alive */
+	size_t nchildren;
+	uint32_t exited[MAX_EXITED];
+	size_t nexited;
+	struct {
+		uint32_t pid;
+		uint64_t last_ns;
+	} maps_refresh[MAPS_SLOTS];
+	uint64_t last_reap_ns;
+	struct tracker_stats st;
+};
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct tracker *tracker__new(struct symbolizer *sym, struct pysym *py)
+{
+	struct tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->sym = sym;
+	t->py = py;
+	return t;
+}
+
+void tracker__free(struct tracker *t)
+{
+	free(t);
+}
+
+void tracker__set_sampler(struct tracker *t, struct sampler *smp)
+{
+	t->smp = smp;
+}
+
+/* Pushes PID's current thread states to the walker's map. */
+static void py_refresh(struct tracker *c, uint32_t pid, uint64_t min_ns)
+{
+	uint64_t ids[PY_MAX_THREADS], tstates[PY_MAX_THREADS];
+	size_t n;
+
+	if (!pysym__threads(c->py, pid, (uint64_t)now_ns(CLOCK_MONOTONIC),
+			    min_ns, ids, tstates, PY_MAX_THREADS, &n))
+		sampler__set_py_threads(c->smp, pid, ids, tstates, n);
+}
+
+/*
+ * Hands PID's walker config to BPF, then the lifecycle uprobes, then the
+ * current thread list: in that order no thread started meanwhile is missed.
+ */
+static void py_start(struct tracker *c, uint32_t pid,
+		     const struct zp_py_proc *cfg)
+{
+	const char *path;
+	char buf[4096];
+	int err;
+
+	if (sampler__set_py_proc(c->smp, pid, cfg))
+		return;
+	path = pysym__interp_path(c->py, pid);
+	if (path && (size_t)snprintf(buf, sizeof(buf), "/proc/%u/root%s", pid,
+				     path) < sizeof(buf)) {
+		err = sampler__attach_py_probes(c->smp, pid, buf);
+		if (!err)
+			c->st.probe_procs++;
+		else
+			log_debug("pid %u: no thread-state uprobes (%s); new "
+				  "threads are found from their samples",
+				  pid, strerror(-err));
+	}
+	py_refresh(c, pid, 0);
+}
+
+static void pending_remove(struct tracker *c, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < c->npending; i++)
+		if (c->pending[i].pid == pid)
+			c->pending[i--] = c->pending[--c->npending];
+}
+
+/*
+ * Starts walking PID's Python frames if it is a CPython we support. A
+ * process that may still become one (interpreter starting, or not exec'd
+ * yet) is remembered and retried from its samples.
+ */
+static void py_attach(struct tracker *c, uint32_t pid)
+{
+	const struct zp_py_proc *cfg;
+	uint64_t now = (uint64_t)now_ns(CLOCK_MONOTONIC);
+	int err;
+
+	if (!c->py)
+		return;
+	err = pysym__add_pid(c->py, pid, &cfg);
+	if ((err == -EAGAIN || err == -ENOENT) && c->npending < PY_PENDING)
+		c->pending[c->npending++] = (struct py_pending){
+			.pid = pid, .first_ns = now, .last_ns = now
+		};
+	if (!err)
+		py_start(c, pid, cfg);
+}
+
+void tracker__attach(struct tracker *t, uint32_t pid)
+{
+	py_attach(t, pid);
+}
+
+static void py_retry(struct tracker *c, uint32_t pid)
+{
+	const struct zp_py_proc *cfg;
+	uint64_t now;
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->npending && c->pending[i].pid != pid; i++)
+		;
+	if (i == c->npending)
+		return;
+	now = (uint64_t)now_ns(CLOCK_MONOTONIC);
+	if (now - c->pending[i].last_ns < PY_RETRY_NS)
+		return;
+	c->pending[i].last_ns = now;
+	err = pysym__add_pid(c->py, pid, &cfg);
+	if (!err)
+		py_start(c, pid, cfg);
+	if ((err != -EAGAIN && err != -ENOENT) ||
+	    now - c->pending[i].first_ns > PY_RETRY_FOR_NS)
+		c->pending[i] = c->pending[--c->npending];
+}
+
+static void child_remove(struct tracker *c, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < c->nchildren; i++)
+		if (c->children[i] == pid) {
+			c->children[i] = c->children[--c->nchildren];
+			return;
+		}
+}
+
+/* Children whose exit notice was lost (event ring full) still end. */
+static void children_reap(struct tracker *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nchildren; i++)
+		if (kill((pid_t)c->children[i], 0) && errno == ESRCH)
+			c->children[i--] = c->children[--c->nchildren];
+}
+
+void tracker__event(struct tracker *c, const struct zp_proc_event *ev)
+{
+	switch (ev->type) {
+	case ZP_EV_FORK:
+		c->st.children++;
+		if (c->nchildren < MAX_CHILDREN)
+			c->children[c->nchildren++] = ev->pid;
+		/* maps now: a short-lived child may be gone at the end */
+		symbolizer__add_pid(c->sym, ev->pid);
+		if (c->py && pysym__has_pid(c->py, (pid_t)ev->ppid))
+			py_attach(c, ev->pid);
+		break;
+	case ZP_EV_EXEC:
+		/* a new image: re-read at its next sample */
+		c->st.execs++;
+		pending_remove(c, ev->pid);
+		if (c->py) {
+			sampler__remove_py_proc(c->smp, ev->pid);
+			pysym__drop_pid(c->py, (pid_t)ev->pid);
+		}
+		symbolizer__drop_pid(c->sym, (pid_t)ev->pid);
+		if (c->failed[ev->pid % FAILED_PIDS] == ev->pid)
+			c->failed[ev->pid % FAILED_PIDS] = 0;
+		break;
+	case ZP_EV_EXIT:
+		/* symbols stay: the profile is built from them at the end */
+		pending_remove(c, ev->pid);
+		if (c->py)
+			sampler__remove_py_proc(c->smp, ev->pid);
+		child_remove(c, ev->pid);
+		c->st.exits++;
+		if (c->nexited < MAX_EXITED)
+			c->exited[c->nexited++] = ev->pid;
+		break;
+	}
+}
+
+/* The leaf of a new stack lies outside every mapping we know of PID. */
+static void maps_check(struct tracker *c, const struct zp_sample *s)
+{
+	const uint64_t *words = (const uint64_t *)(s + 1);
+	uint64_t now;
+	uint32_t slot = s->pid % MAPS_SLOTS;
+
+	if (!s->ustack_n ||
+	    symbolizer__maps_cover(c->sym, s->pid, words[s->kstack_n]))
+		return;
+	now = (uint64_t)now_ns(CLOCK_MONOTONIC);
+	if (c->maps_refresh[slot].pid == s->pid &&
+	    now - c->maps_refresh[slot].last_ns < MAPS_REFRESH_NS)
+		return;
+	c->maps_refresh[slot].pid = s->pid;
+	c->maps_refresh[slot].last_ns = now;
+	c->st.maps_refreshes++;
+	symbolizer__refresh_pid(c->sym, s->pid);
+}
+
+void tracker__before(struct tracker *c, const struct zp_sample *s)
+{
+	uint32_t slot = s->pid % FAILED_PIDS;
+
+	if (!symbolizer__has_pid(c->sym, s->pid) && c->failed[slot] != s->pid) {
+		if (symbolizer__add_pid(c->sym, s->pid))
+			c->failed[slot] = s->pid;
+		else
+			py_attach(c, s->pid);
+	}
+	/* with the uprobes, a miss is a thread outside Python (starting or
+	 * ending): reading the thread list again would find nothing new */
+	if (c->py && (s->flags & ZP_F_PY_MISS) &&
+	    !sampler__has_py_probes(c->smp, s->pid))
+		py_refresh(c, s->pid, PY_REFRESH_NS);
+	if (c->npending && !s->pystack_n)
+		py_retry(c, s->pid);
+}
+
+void tracker__after(struct tracker *c, const struct zp_sample *s, int added)
+{
+	if (added != 1)
+		return;
+	/* a new stack: read its code objects while the process lives */
+	if (s->pystack_n && c->py)
+		pysym__prefetch(c->py, s->pid,
+				(const uint64_t *)(s + 1) + s->kstack_n +
+				    s->ustack_n,
+				s->pystack_n);
+	maps_check(c, s);
+}
+
+size_t tracker__children(struct tracker *c)
+{
+	int64_t now = now_ns(CLOCK_MONOTONIC);
+
+	if (c->nchildren && now - (int64_t)c->last_reap_ns > 1000000000) {
+		c->last_reap_ns = (uint64_t)now;
+		children_reap(c);
+	}
+	return c->nchildren;
+}
+
+size_t tracker__take_exited(struct tracker *c, uint32_t *pids, size_t max)
+{
+	size_t n = c->nexited < max ? c->nexited : max;
+
+	memcpy(pids, c->exited, n * sizeof(*pids));
+	memmove(c->exited, c->exited + n, (c->nexited - n) * sizeof(*pids));
+	c->nexited -= n;
+	return n;
+}
+
+void tracker__stats(const struct tracker *c, struct tracker_stats *st)
+{
+	*st = c->st;
+}
