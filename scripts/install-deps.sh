@@ -10,7 +10,7 @@ set -eu
 PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev
 libcmocka-dev golang-go python3 make gcc pkg-config clang-format perl
 util-linux procps libclang-rt-14-dev libc6-dbg libmicrohttpd-dev libsystemd-dev
-prometheus"
+libinih-dev prometheus"
 
 missing=""
 for p in $PKGS; do
