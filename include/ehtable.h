@@ -80,7 +80,7 @@ struct ehtable_stats {
 	size_t fdes_used;     /* FDEs whose rows are in the table */
 	size_t fdes_skipped;  /* empty, at 0 or outside executable segments */
 	size_t fdes_overlap;  /* starting inside an earlier FDE: dropped */
-	size_t fdes_bad;      /* bad CIE or CFA program: range has no info */
+	size_t fdes_bad;      /* unreadable, bad CIE or CFA program: no info */
 	size_t rows_cfi;      /* rows the CFA programs produced */
 	size_t rows;	      /* rows in the table */
 	size_t rows_cfa;      /* CFA in another register, unknown expression */
