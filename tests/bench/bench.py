@@ -15,6 +15,8 @@
   python       in-kernel cost per Python sample at depths 10 and 100,
                overhead at 99/999 Hz, thread-state uprobe cost per hit,
                accuracy against ground truth on every installed CPython
+  ehtable      unwind-table build time and size from .eh_frame for libc,
+               Debian's python3.11 and libpython3.13 (target < 100 ms each)
 
 BENCH_QUICK=1 shortens every phase (for a smoke run)."""
 import json
@@ -169,6 +171,22 @@ def ingest():
     out = subprocess.run([os.path.join(B, "bench", "ingest")], capture_output=True, text=True).stdout
     print(out.strip())
     results["ingest_samples_per_s"] = int(float(re.search(r"([\d.]+) samples/s", out).group(1)))
+
+
+def ehtable():
+    out = subprocess.run([os.path.join(B, "bench", "ehtable_bench")], capture_output=True,
+                         text=True).stdout
+    print(out.strip())
+    for m in re.finditer(r"ehtable: (\S+): build ([\d.]+) ms .*?, (\d+) rows, (\d+) rules, (\d+) bytes",
+                         out):
+        name = os.path.basename(m.group(1)).split(".so")[0].replace(".", "_")
+        results["ehtable_%s_ms" % name] = float(m.group(2))
+        results["ehtable_%s_rows" % name] = int(m.group(3))
+        results["ehtable_%s_rules" % name] = int(m.group(4))
+        results["ehtable_%s_bytes" % name] = int(m.group(5))
+    m = re.search(r"(\d+) distinct rules across all files", out)
+    if m:
+        results["ehtable_rules_global"] = int(m.group(1))
 
 
 def rss(seconds, hz):
@@ -342,6 +360,7 @@ def main():
     iters = 8000 if QUICK else 24000
     long_s = 5 if QUICK else 30
     ingest()
+    ehtable()
     overhead(99, pairs, iters)
     overhead(999, pairs, iters)
     cost_per_sample(2, 4 if QUICK else 30)
