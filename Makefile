@@ -99,6 +99,17 @@ $(B)/workloads/%: tests/workloads/%.c
 	$(Q)$(CLANG) -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 		-fno-inline -fno-optimize-sibling-calls -Wall -Werror $< -o $@ -lpthread -ldl
 
+# nofp_* workloads are what production binaries look like: optimised and
+# without frame pointers, so only the unwind tables recover their stacks.
+# Still no inlining or sibling calls, so the source's call chain is the
+# stack's. A stripped copy checks files that have CFI but no symbols.
+$(B)/workloads/nofp_%: tests/workloads/nofp_%.c
+	$(call msg,WORKLOAD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -O2 -g -fomit-frame-pointer -fno-inline \
+		-fno-optimize-sibling-calls -Wall -Werror $< -o $@ -lpthread -ldl
+	$(Q)strip -o $@_stripped $@
+
 $(B)/bench/%: tests/bench/%.c $(B)/libzprofd.a
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(dir $@)

@@ -19,6 +19,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "sample_abi.h"
+#include "unwind_abi.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -29,6 +30,10 @@ struct zp_sample_buf {
 	__u64 py_frame; /* next frame to read, 0 when done */
 	__u32 py_calls; /* walker invocations so far */
 	__u32 py_pad;
+	/* native unwind state, likewise */
+	__u64 unw_ip, unw_sp, unw_bp;
+	__u32 unw_calls;
+	__u32 unw_exact; /* look up unw_ip itself, not the call before it */
 };
 
 struct {
@@ -67,13 +72,47 @@ struct {
 	__type(value, __u64);
 } py_threads SEC(".maps");
 
-/* The Python walker, tail-called from on_cpu_sample and from itself. */
+/* The walkers, tail-called from on_cpu_sample and from themselves. */
+#define WALK_PYTHON 0
+#define WALK_NATIVE 1
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u32);
-} py_walkers SEC(".maps");
+} walkers SEC(".maps");
+
+/* Unwind tables (include/unwind_abi.h), filled by src/unwind/. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << 20); /* resized by userspace before load */
+	__type(key, __u32);
+	__type(value, struct zp_unwind_row);
+} unwind_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4096); /* resized by userspace before load */
+	__type(key, __u32);
+	__type(value, struct zp_unwind_rule);
+} unwind_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* resized by userspace before load */
+	__type(key, __u32);
+	__type(value, struct zp_unwind_proc);
+} unwind_procs SEC(".maps");
+
+/*
+ * Native frames per walk_native invocation and invocations per sample.
+ * Each frame is two binary searches (mappings, then rows) and up to three
+ * stack reads; 8 frames keep one program well inside the verifier's budget.
+ */
+#define UNW_FRAMES_PER_CALL 16
+#define UNW_MAX_CALLS	    8
+#define UNW_MAP_STEPS	    8  /* > log2(ZP_UNWIND_MAX_MAPS) */
+#define UNW_ROW_STEPS	    21 /* > log2(ZP_UNWIND_MAX_ROWS) */
 
 #define PY_FRAME_BUF 128
 /*
@@ -117,6 +156,8 @@ const volatile bool follow_children = false;
 const volatile bool want_kernel = true;
 const volatile bool want_user = true;
 const volatile bool want_python = true;
+const volatile bool want_unwind = false;       /* tables for known processes */
+const volatile bool unwind_fp_fallback = true; /* FP step where none */
 const volatile __u32 self_tgid = 0;
 /*
  * Wake the consumer only once this much data waits: at thousands of samples
@@ -302,7 +343,7 @@ int walk_python(struct bpf_perf_event_data *ctx)
 		if (buf->py_calls < PY_MAX_CALLS - 1 &&
 		    buf->hdr.pystack_n < ZP_MAX_PYSTACK) {
 			buf->py_calls++;
-			bpf_tail_call(ctx, &py_walkers, 0);
+			bpf_tail_call(ctx, &walkers, WALK_PYTHON);
 		}
 		buf->hdr.flags |= ZP_F_PYSTACK_TRUNC;
 		stat_inc(ZP_STAT_PY_TRUNC);
@@ -310,6 +351,291 @@ int walk_python(struct bpf_perf_event_data *ctx)
 send:
 	submit(buf);
 	return 0;
+}
+
+/*
+ * The rule id for PC in process PID: >= 0, or UNW_NO_MAP when no known
+ * mapping holds PC, or UNW_NO_TABLE when its file has no table. A global
+ * function: the verifier checks it once, on its own, instead of once per
+ * unrolled frame of the walker, where its two searches multiplied the
+ * states past the instruction budget.
+ */
+#define UNW_NO_MAP   (-1)
+#define UNW_NO_TABLE (-2)
+
+__noinline int unw_rule_for(__u32 pid, __u64 pc)
+{
+	const struct zp_unwind_proc *p;
+	const struct zp_unwind_row *row;
+	const struct zp_unwind_map *m;
+	__u64 base = 0, n, half, mask, rel;
+	__u32 idx;
+	int i;
+
+	/*
+	 * Both searches are branch-free lower bounds: a compare would fork
+	 * the verifier's state at every step (2^21 paths for the rows); the
+	 * sign of a 64-bit difference of two 32/64-bit values does not.
+	 */
+	p = bpf_map_lookup_elem(&unwind_procs, &pid);
+	if (!p)
+		return UNW_NO_MAP;
+	n = p->nmaps;
+	if (!n || n > ZP_UNWIND_MAX_MAPS)
+		return UNW_NO_MAP;
+	for (i = 0; i < UNW_MAP_STEPS; i++) {
+		if (n <= 1)
+			break;
+		half = n / 2;
+		/* start <= pc: both below 2^63 (user addresses) */
+		mask = ((pc - p->maps[(base + half) & (ZP_UNWIND_MAX_MAPS - 1)]
+				  .start) >>
+			63) -
+		       1;
+		base += half & mask;
+		n -= half;
+	}
+	m = &p->maps[base & (ZP_UNWIND_MAX_MAPS - 1)];
+	if (pc < m->start || pc >= m->end)
+		return UNW_NO_MAP;
+	if (!m->row_n)
+		return UNW_NO_TABLE;
+	rel = pc - m->bias;
+	if (rel >> 32)
+		return ZP_UNWIND_RULE_NONE;
+	base = 0;
+	n = m->row_n;
+	for (i = 0; i < UNW_ROW_STEPS; i++) {
+		if (n <= 1)
+			break;
+		half = n / 2;
+		idx = m->row_off + (__u32)(base + half);
+		row = bpf_map_lookup_elem(&unwind_rows, &idx);
+		if (!row)
+			return ZP_UNWIND_RULE_NONE;
+		mask = ((rel - (__u64)row->pc) >> 63) - 1;
+		base += half & mask;
+		n -= half;
+	}
+	idx = m->row_off + (__u32)base;
+	row = bpf_map_lookup_elem(&unwind_rows, &idx);
+	if (!row || row->pc > (__u32)rel)
+		return ZP_UNWIND_RULE_NONE;
+	return row->rule;
+}
+
+/* Where the walk stopped, for the counters. */
+enum unw_stop {
+	UNW_GO = 0,
+	UNW_END,
+	UNW_NOINFO,
+	UNW_NOMAP,
+	UNW_READ,
+};
+
+/*
+ * One frame-pointer step, for code without tables (JIT code, a file we
+ * have none for): the frame record at rbp holds the caller's rbp and the
+ * return address. Plausibility: the record is above the stack pointer.
+ */
+static __always_inline int unw_fp_step(__u64 *ip, __u64 *sp, __u64 *bp)
+{
+	__u64 rec[2];
+
+	if (!unwind_fp_fallback || !*bp || *bp < *sp || (*bp & 7))
+		return UNW_NOINFO;
+	if (bpf_probe_read_user(rec, sizeof(rec), (void *)*bp))
+		return UNW_READ;
+	stat_inc(ZP_STAT_UNW_FP);
+	*sp = *bp + 16;
+	*bp = rec[0];
+	*ip = rec[1];
+	return rec[1] ? UNW_GO : UNW_END;
+}
+
+/*
+ * Appends up to UNW_FRAMES_PER_CALL native frames with the unwind tables,
+ * then tail-calls itself, or the Python walker, or sends the record. The
+ * leaf is the sampled pc; every caller is found from the rule of the frame
+ * below it (include/unwind_abi.h says how each rule reads).
+ */
+SEC("perf_event")
+int walk_native(struct bpf_perf_event_data *ctx)
+{
+	const struct zp_unwind_rule *rule;
+	struct zp_sample_buf *buf;
+	__u64 ip, sp, bp, cfa, ra, w, kn, un, lookup, limit;
+	__u32 zero = 0, pid, rid, i, exact;
+	int stop = UNW_GO, ret;
+
+	buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return 0;
+	pid = buf->hdr.pid;
+	kn = buf->hdr.kstack_n;
+	un = buf->hdr.ustack_n;
+	/* userspace keeps only a Python process's frames above the
+	 * interpreter: unwinding the eval loop's own would cost without
+	 * showing anything */
+	limit = want_python && bpf_map_lookup_elem(&py_procs, &pid)
+		    ? PY_NATIVE_FRAMES
+		    : ZP_MAX_USTACK;
+	ip = buf->unw_ip;
+	sp = buf->unw_sp;
+	bp = buf->unw_bp;
+	exact = buf->unw_exact;
+
+	for (i = 0; i < UNW_FRAMES_PER_CALL; i++) {
+		w = kn + un;
+		asm volatile("" : "+r"(w));
+		if (w >= ZP_MAX_KSTACK + ZP_MAX_USTACK || un >= limit) {
+			buf->hdr.flags |= ZP_F_USTACK_TRUNC;
+			stat_inc(ZP_STAT_UNW_DEPTH);
+			stop = UNW_READ;
+			break;
+		}
+		buf->words[w] = ip;
+		un++;
+
+		lookup = exact ? ip : ip - 1;
+		exact = 0;
+		ret = unw_rule_for(pid, lookup);
+		if (ret < 0) {
+			if (ret == UNW_NO_MAP) {
+				buf->hdr.flags |= ZP_F_UNW_NOMAP;
+				stat_inc(ZP_STAT_UNW_NOMAP);
+			}
+			stop = unw_fp_step(&ip, &sp, &bp);
+			if (stop != UNW_GO)
+				break;
+			continue;
+		}
+		rid = (__u32)ret;
+		rule = bpf_map_lookup_elem(&unwind_rules, &rid);
+		if (!rule) {
+			stop = UNW_NOINFO;
+			break;
+		}
+		if (rule->cfa_type == ZP_CFA_RSP) {
+			cfa = sp + rule->cfa_off;
+		} else if (rule->cfa_type == ZP_CFA_RBP) {
+			if (!bp) {
+				stop = UNW_NOINFO;
+				break;
+			}
+			cfa = bp + rule->cfa_off;
+		} else if (rule->cfa_type == ZP_CFA_PLT) {
+			cfa = sp + 8 +
+			      ((ip & 15) >= (__u64)rule->cfa_off ? 8 : 0);
+		} else if (rule->cfa_type == ZP_CFA_SIGNAL) {
+			/* the interrupted context, saved by the kernel */
+			if (bpf_probe_read_user(
+				&ip, 8, (void *)(sp + ZP_UCONTEXT_RIP)) ||
+			    bpf_probe_read_user(
+				&bp, 8, (void *)(sp + ZP_UCONTEXT_RBP)) ||
+			    bpf_probe_read_user(
+				&sp, 8, (void *)(sp + ZP_UCONTEXT_RSP))) {
+				stop = UNW_READ;
+				break;
+			}
+			exact = 1;
+			continue;
+		} else if (rule->cfa_type == ZP_CFA_END) {
+			stop = UNW_END;
+			break;
+		} else {
+			stop = UNW_NOINFO;
+			break;
+		}
+		if (bpf_probe_read_user(&ra, 8, (void *)(cfa - 8))) {
+			stop = UNW_READ;
+			break;
+		}
+		if (rule->rbp_type == ZP_RBP_AT_CFA) {
+			if (bpf_probe_read_user(
+				&bp, 8, (void *)(cfa + rule->rbp_off))) {
+				stop = UNW_READ;
+				break;
+			}
+		} else if (rule->rbp_type == ZP_RBP_UNDEF) {
+			bp = 0;
+		}
+		sp = cfa;
+		ip = ra;
+		if (!ra) {
+			stop = UNW_END;
+			break;
+		}
+	}
+	buf->hdr.ustack_n = un;
+	if (stop == UNW_GO) {
+		buf->unw_ip = ip;
+		buf->unw_sp = sp;
+		buf->unw_bp = bp;
+		buf->unw_exact = exact;
+		if (buf->unw_calls < UNW_MAX_CALLS - 1) {
+			buf->unw_calls++;
+			bpf_tail_call(ctx, &walkers, WALK_NATIVE);
+		}
+		buf->hdr.flags |= ZP_F_USTACK_TRUNC;
+		stat_inc(ZP_STAT_UNW_DEPTH);
+	} else if (stop == UNW_END) {
+		stat_inc(ZP_STAT_UNW_END);
+	} else if (stop == UNW_NOINFO) {
+		buf->hdr.flags |= ZP_F_USTACK_TRUNC;
+		stat_inc(ZP_STAT_UNW_NOINFO);
+	} else if (stop == UNW_READ) {
+		buf->hdr.flags |= ZP_F_USTACK_TRUNC;
+		stat_inc(ZP_STAT_UNW_READ);
+	}
+	if (want_python) {
+		buf->py_frame = py_top_frame(buf, pid);
+		buf->py_calls = 0;
+		if (buf->py_frame)
+			bpf_tail_call(ctx, &walkers, WALK_PYTHON);
+	}
+	submit(buf);
+	return 0;
+}
+
+/* x86-64 kernel stacks: pt_regs sit at the top (no padding on 64-bit) */
+#define KSTACK_SIZE (16u << 10)
+
+/* The user registers of the current task, wherever the tick landed. */
+static __always_inline int user_regs(struct bpf_perf_event_data *ctx,
+				     bool in_kernel, __u64 *ip, __u64 *sp,
+				     __u64 *bp)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+	void *stack;
+
+	if (!in_kernel) {
+		*ip = PT_REGS_IP(&ctx->regs);
+		*sp = PT_REGS_SP(&ctx->regs);
+		*bp = PT_REGS_FP(&ctx->regs);
+		return 0;
+	}
+	/* in a syscall or interrupt: the registers saved at kernel entry */
+	if (bpf_core_enum_value_exists(enum bpf_func_id,
+				       BPF_FUNC_get_current_task_btf) &&
+	    bpf_core_enum_value_exists(enum bpf_func_id,
+				       BPF_FUNC_task_pt_regs)) {
+		task = bpf_get_current_task_btf();
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	} else {
+		/* before 5.15: where task_pt_regs() points */
+		task = (struct task_struct *)bpf_get_current_task();
+		stack = BPF_CORE_READ(task, stack);
+		if (!stack)
+			return -1;
+		regs = (struct pt_regs *)(stack + KSTACK_SIZE) - 1;
+	}
+	*ip = BPF_CORE_READ(regs, ip);
+	*sp = BPF_CORE_READ(regs, sp);
+	*bp = BPF_CORE_READ(regs, bp);
+	/* a kernel thread has no user context */
+	return *ip && !(*ip >> 63) ? 0 : -1;
 }
 
 SEC("perf_event")
@@ -322,6 +648,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	__u64 kn = 0, un = 0;
 	__u32 ustack_bytes = ZP_MAX_USTACK * 8;
 	__u16 flags = 0;
+	bool unwind = false;
 	long ret;
 
 	if (tgid == 0) /* the idle task */
@@ -369,7 +696,17 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	 */
 	if (want_python && bpf_map_lookup_elem(&py_procs, &tgid))
 		ustack_bytes = PY_NATIVE_FRAMES * 8;
-	if (want_user) {
+	if (want_user && want_unwind &&
+	    bpf_map_lookup_elem(&unwind_procs, &tgid) &&
+	    !user_regs(ctx, flags & ZP_F_IN_KERNEL, &buf->unw_ip, &buf->unw_sp,
+		       &buf->unw_bp)) {
+		/* tables: walk_native reads the user stack below */
+		buf->unw_calls = 0;
+		buf->unw_exact = 1;
+		unwind = true;
+		flags |= ZP_F_UNWIND;
+		stat_inc(ZP_STAT_UNW_SAMPLES);
+	} else if (want_user) {
 		ret = bpf_get_stack(ctx, &buf->words[kn], ustack_bytes,
 				    BPF_F_USER_STACK);
 		if (ret < 0) {
@@ -396,11 +733,13 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	buf->hdr.reserved = 0;
 	bpf_get_current_comm(buf->hdr.comm, sizeof(buf->hdr.comm));
 
+	if (unwind)
+		bpf_tail_call(ctx, &walkers, WALK_NATIVE);
 	if (want_python) {
 		buf->py_frame = py_top_frame(buf, tgid);
 		buf->py_calls = 0;
 		if (buf->py_frame)
-			bpf_tail_call(ctx, &py_walkers, 0);
+			bpf_tail_call(ctx, &walkers, WALK_PYTHON);
 		/* not Python, or the walker is missing: send what we have */
 	}
 	submit(buf);

@@ -29,6 +29,7 @@ struct capture_opts {
 	const char *btf_path;
 	bool python;	      /* walk Python frames of CPython targets */
 	bool follow_children; /* --subprocesses: children become targets */
+	enum sampler_unwind unwind;
 };
 
 enum capture_end {
@@ -56,7 +57,13 @@ struct capture_result {
 	uint64_t py_probe_procs; /* processes the uprobes attached to */
 	uint64_t children;	 /* --subprocesses: descendants followed */
 	uint64_t execs;		 /* targets that exec'd a new image */
-	uint64_t probe_run_ns;	 /* kernel time in the uprobes (bpf_stats) */
+	uint64_t unw_samples;	 /* user stacks walked with unwind tables */
+	uint64_t unw_complete;	 /* ... down to the outermost frame */
+	uint64_t unw_noinfo, unw_nomap, unw_read, unw_depth, unw_fp;
+	uint64_t unw_tables, unw_rows, unw_build_ns, unw_build_errors;
+	int64_t first_unwound_ns; /* from the start to the first complete
+				     table-unwound stack, 0: none */
+	uint64_t probe_run_ns;	  /* kernel time in the uprobes (bpf_stats) */
 	uint64_t probe_run_cnt;
 	int64_t duration_ns;
 	uint64_t bpf_run_ns;  /* kernel time in the sampler (bpf_stats), or 0 */

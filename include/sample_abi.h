@@ -41,6 +41,8 @@
 #define ZP_F_IN_KERNEL	   (1u << 4) /* sample landed in kernel mode */
 #define ZP_F_PY_MISS	   (1u << 5) /* Python process, thread state unknown */
 #define ZP_F_PY_ERR	   (1u << 6) /* Python frame read failed mid-walk */
+#define ZP_F_UNWIND	   (1u << 7) /* user stack unwound with tables */
+#define ZP_F_UNW_NOMAP	   (1u << 8) /* ... met a pc outside known mappings */
 
 struct zp_sample {
 	__u64 ktime_ns;	 /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -138,6 +140,13 @@ enum zp_stat {
 	ZP_STAT_PY_TS_BIND,  /* uprobe: a thread state bound to its thread */
 	ZP_STAT_PY_TS_CLEAR, /* uprobe: a thread state cleared */
 	ZP_STAT_PY_TS_ERR,   /* ... whose thread_id could not be read */
+	ZP_STAT_UNW_SAMPLES, /* user stacks unwound with tables */
+	ZP_STAT_UNW_END,     /* ... that reached the outermost frame */
+	ZP_STAT_UNW_NOINFO,  /* ... cut: pc without unwind information */
+	ZP_STAT_UNW_NOMAP,   /* ... cut: pc outside every known mapping */
+	ZP_STAT_UNW_READ,    /* ... cut: a stack read failed */
+	ZP_STAT_UNW_DEPTH,   /* ... cut: deeper than the walker's limit */
+	ZP_STAT_UNW_FP,	     /* frame-pointer steps (no table for the pc) */
 	ZP_STAT_PROC_EVENTS, /* fork/exec/exit events sent to userspace */
 	ZP_STAT_PROC_EV_DROPS, /* ... lost: event ring buffer full */
 	ZP_STAT__MAX,

@@ -14,6 +14,13 @@
 
 #include "sample_abi.h"
 
+/* How user stacks are read. */
+enum sampler_unwind {
+	SAMPLER_UNWIND_AUTO = 0, /* tables where they exist, else FP */
+	SAMPLER_UNWIND_FP,	 /* frame pointers only (bpf_get_stack) */
+	SAMPLER_UNWIND_DWARF,	 /* tables only; no frame-pointer steps */
+};
+
 enum sampler_event {
 	SAMPLER_EVENT_CPU_CLOCK = 0, /* software timer: works everywhere */
 	SAMPLER_EVENT_CYCLES,	     /* hardware PMU cycles */
@@ -38,6 +45,9 @@ struct sampler_opts {
 	size_t max_py_procs;   /* 0: 1024 */
 	size_t max_py_threads; /* 0: 16384 */
 	bool follow_children;  /* children of targets become targets */
+	enum sampler_unwind unwind;
+	size_t unwind_rows;	 /* row pool for every table; 0: 2M */
+	size_t max_unwind_procs; /* 0: 1024 */
 	sampler_cb cb;
 	sampler_event_cb event_cb; /* fork/exec/exit; NULL: ignored */
 	void *cb_ctx;
@@ -101,5 +111,8 @@ int sampler__prog_runtime(const struct sampler *s, uint64_t *run_ns,
 int sampler__probe_runtime(const struct sampler *s, uint64_t *run_ns,
 			   uint64_t *run_cnt);
 int sampler__ncpus(const struct sampler *s);
+/* The unwind maps (rows, rules, per-process mappings) for src/unwind/. */
+int sampler__unwind_fds(const struct sampler *s, int *rows, int *rules,
+			int *procs);
 
 #endif

@@ -38,7 +38,12 @@ void tracker__free(struct tracker *t);
 /* The sampler is created after the tracker (its callbacks need one). */
 void tracker__set_sampler(struct tracker *t, struct sampler *smp);
 
-/* Start walking PID's Python frames if it is a CPython we support. */
+struct unwinder;
+/* Unwind tables for every process seen (NULL: frame pointers only). */
+void tracker__set_unwinder(struct tracker *t, struct unwinder *unw);
+
+/* Load PID's unwind tables, and walk its Python frames if it is a CPython
+ * we support. */
 void tracker__attach(struct tracker *t, uint32_t pid);
 /* Before a sample is aggregated: first sight, thread refresh, retries. */
 void tracker__before(struct tracker *t, const struct zp_sample *s);

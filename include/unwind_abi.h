@@ -122,10 +122,38 @@ struct zp_unwind_rule {
  * tables larger than this by default (see struct ehtable_opts).
  */
 #define ZP_UNWIND_MAX_ROWS (1u << 20)
+/* The kernel's row pool (16 MiB) and rule array, unless configured. */
+#define ZP_UNWIND_POOL_ROWS (2u << 20)
+#define ZP_UNWIND_RULES	    4096u
 /* Rule ids are 16 bits. */
 #define ZP_UNWIND_MAX_RULES 65536u
 
+/*
+ * A process's executable mappings, as the BPF walker sees them: sorted by
+ * start, non-overlapping. Each points at its file's rows in the shared row
+ * pool (row_n 0: no table for this file, walk it with frame pointers).
+ * bias is what to subtract from a process address to get the ELF virtual
+ * address the rows use. Processes with more executable mappings keep the
+ * ones userspace ranks first (the main binary, libpython, libc, ...).
+ */
+#define ZP_UNWIND_MAX_MAPS 128
+
+struct zp_unwind_map {
+	__u64 start;
+	__u64 end;
+	__u64 bias;
+	__u32 row_off; /* first row in the pool */
+	__u32 row_n;
+};
+
+struct zp_unwind_proc {
+	__u32 nmaps;
+	__u32 pad;
+	struct zp_unwind_map maps[ZP_UNWIND_MAX_MAPS];
+};
+
 _Static_assert(sizeof(struct zp_unwind_row) == 8, "zp_unwind_row ABI size");
+_Static_assert(sizeof(struct zp_unwind_map) == 32, "zp_unwind_map ABI size");
 _Static_assert(sizeof(struct zp_unwind_rule) == 12, "zp_unwind_rule ABI size");
 
 #endif

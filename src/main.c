@@ -45,6 +45,7 @@ struct args {
 	bool kernel;
 	bool python;
 	bool subprocesses;
+	enum sampler_unwind unwind;
 	enum sampler_event event;
 	size_t ringbuf_bytes;
 	size_t max_stacks;
@@ -85,6 +86,7 @@ enum {
 	OPT_TOP,
 	OPT_TITLE,
 	OPT_SUBPROCESSES,
+	OPT_UNWIND,
 };
 
 static const struct argp_option options[] = {
@@ -114,6 +116,11 @@ static const struct argp_option options[] = {
 	  "Walk Python frames of CPython 3.8-3.14 targets (default)", 0 },
 	{ "no-python", OPT_NO_PYTHON, NULL, 0,
 	  "Native frames only, also for Python processes", 0 },
+	{ "unwind", OPT_UNWIND, "MODE", 0,
+	  "Native stacks: auto (default: .eh_frame tables where a file has "
+	  "them, frame pointers elsewhere), dwarf (tables only) or fp (frame "
+	  "pointers only)",
+	  0 },
 	{ "event", 'e', "EVENT", 0,
 	  "cpu-clock (default, software timer) or cycles (hardware PMU)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
@@ -266,6 +273,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SUBPROCESSES:
 		a->subprocesses = true;
+		break;
+	case OPT_UNWIND:
+		if (!strcmp(arg, "auto"))
+			a->unwind = SAMPLER_UNWIND_AUTO;
+		else if (!strcmp(arg, "dwarf"))
+			a->unwind = SAMPLER_UNWIND_DWARF;
+		else if (!strcmp(arg, "fp"))
+			a->unwind = SAMPLER_UNWIND_FP;
+		else
+			argp_error(state,
+				   "invalid --unwind '%s': auto, dwarf "
+				   "or fp",
+				   arg);
 		break;
 	case OPT_NO_PYTHON:
 		a->python = false;
@@ -566,6 +586,7 @@ int main(int argc, char **argv)
 		.btf_path = a.btf_path,
 		.python = a.python,
 		.follow_children = a.subprocesses,
+		.unwind = a.unwind,
 	};
 	if (!a.quiet) {
 		if (a.all)
@@ -641,6 +662,27 @@ int main(int argc, char **argv)
 				     ? (double)res.probe_run_ns /
 					   (double)res.probe_run_cnt
 				     : 0.0);
+		if (res.unw_samples)
+			log_info(
+			    "native stacks: %llu unwound with tables from "
+			    "%llu files (%llu rows, built in %.1f ms, %llu "
+			    "without tables); %llu complete, cut: %llu no "
+			    "unwind info, %llu unknown pc, %llu read "
+			    "errors, %llu too deep; %llu frame-pointer "
+			    "steps; first complete stack %.0f ms after "
+			    "start",
+			    (unsigned long long)res.unw_samples,
+			    (unsigned long long)res.unw_tables,
+			    (unsigned long long)res.unw_rows,
+			    (double)res.unw_build_ns / 1e6,
+			    (unsigned long long)res.unw_build_errors,
+			    (unsigned long long)res.unw_complete,
+			    (unsigned long long)res.unw_noinfo,
+			    (unsigned long long)res.unw_nomap,
+			    (unsigned long long)res.unw_read,
+			    (unsigned long long)res.unw_depth,
+			    (unsigned long long)res.unw_fp,
+			    (double)res.first_unwound_ns / 1e6);
 		if (res.children || res.execs)
 			log_info("followed %llu child processes, %llu execs",
 				 (unsigned long long)res.children,

@@ -25,6 +25,8 @@
 #include "pysym.h"
 #include "symbolize.h"
 #include "tracker.h"
+#include "unwind_abi.h"
+#include "unwinder.h"
 
 #define POLL_MS 100
 
@@ -33,6 +35,7 @@ enum { TAG_RINGBUF = -1, TAG_SIGNAL = -2, TAG_TIMER = -3 };
 struct capture {
 	struct aggregator *agg;
 	struct tracker *trk;
+	int64_t first_unwound_ns; /* CLOCK_MONOTONIC, 0 until one arrives */
 };
 
 static int64_t now_ns(clockid_t clk)
@@ -47,6 +50,9 @@ static int on_sample(void *ctx, const struct zp_sample *s, size_t len)
 {
 	struct capture *c = ctx;
 
+	if (!c->first_unwound_ns && (s->flags & ZP_F_UNWIND) &&
+	    !(s->flags & ZP_F_USTACK_TRUNC))
+		c->first_unwound_ns = now_ns(CLOCK_MONOTONIC);
 	tracker__before(c->trk, s);
 	tracker__after(c->trk, s, aggregator__add(c->agg, s, len));
 	return 0;
@@ -102,6 +108,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 		.ringbuf_bytes = o->ringbuf_bytes,
 		.btf_path = o->btf_path,
 		.follow_children = o->follow_children,
+		.unwind = o->unwind,
 		.cb = on_sample,
 		.event_cb = on_event,
 	};
@@ -110,6 +117,8 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	struct symbolizer *sym = NULL;
 	struct pysym *py = NULL;
 	struct tracker_stats ts;
+	struct unwinder *unw = NULL;
+	struct unwinder_stats us = {};
 	struct sampler *smp = NULL;
 	struct epoll_event evs[16];
 	uint64_t st[ZP_STAT__MAX];
@@ -117,11 +126,12 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	int *pidfds = NULL;
 	int ep = -1, sfd = -1, tfd = -1, err = 0, n, i;
 	size_t alive = o->npids, k;
-	int64_t t0, t0_real;
+	int64_t t0, t0_real, t_entry;
 	sigset_t mask;
 	bool stop = false;
 
 	memset(res, 0, sizeof(*res));
+	t_entry = now_ns(CLOCK_MONOTONIC);
 	c.agg = aggregator__new(o->max_stacks, o->max_stacks * 32);
 	sym = symbolizer__new(&so);
 	py = o->python ? pysym__new(NULL) : NULL;
@@ -188,6 +198,20 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 		goto out;
 	}
 	tracker__set_sampler(c.trk, smp);
+	if (o->unwind != SAMPLER_UNWIND_FP) {
+		struct unwinder_opts uo = { .pool_rows = ZP_UNWIND_POOL_ROWS,
+					    .max_rules = ZP_UNWIND_RULES };
+		int rows, rules, procs;
+
+		if (!sampler__unwind_fds(smp, &rows, &rules, &procs))
+			unw = unwinder__new(&uo, rows, rules, procs);
+		if (!unw) {
+			err = -ENOMEM;
+			log_error("setting up the unwind tables failed");
+			goto out;
+		}
+		tracker__set_unwinder(c.trk, unw);
+	}
 	for (k = 0; k < o->npids; k++)
 		tracker__attach(c.trk, o->pids[k]);
 	log_memory("loading and attaching BPF");
@@ -259,6 +283,21 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	res->py_read_errors = st[ZP_STAT_PY_READ_ERR];
 	res->py_truncated = st[ZP_STAT_PY_TRUNC];
 	res->py_ts_bound = st[ZP_STAT_PY_TS_BIND];
+	res->unw_samples = st[ZP_STAT_UNW_SAMPLES];
+	res->first_unwound_ns =
+	    c.first_unwound_ns ? c.first_unwound_ns - t_entry : 0;
+	res->unw_complete = st[ZP_STAT_UNW_END];
+	res->unw_noinfo = st[ZP_STAT_UNW_NOINFO];
+	res->unw_nomap = st[ZP_STAT_UNW_NOMAP];
+	res->unw_read = st[ZP_STAT_UNW_READ];
+	res->unw_depth = st[ZP_STAT_UNW_DEPTH];
+	res->unw_fp = st[ZP_STAT_UNW_FP];
+	if (unw)
+		unwinder__stats(unw, &us);
+	res->unw_tables = us.tables;
+	res->unw_rows = us.rows_used;
+	res->unw_build_ns = us.build_ns;
+	res->unw_build_errors = us.build_errors;
 	res->py_ts_cleared = st[ZP_STAT_PY_TS_CLEAR];
 	tracker__stats(c.trk, &ts);
 	res->py_probe_procs = ts.probe_procs;
@@ -295,6 +334,7 @@ out:
 	if (ep >= 0)
 		close(ep);
 	tracker__free(c.trk);
+	unwinder__free(unw);
 	symbolizer__free(sym);
 	pysym__free(py);
 	aggregator__free(c.agg);

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "tracker.h"
+#include "unwinder.h"
 
 /* pids whose maps could not be read, remembered so --all does not retry on
  * every sample of a process that exited or that we may not read */
@@ -49,6 +50,7 @@ struct tracker {
 	struct symbolizer *sym;
 	struct pysym *py;
 	struct sampler *smp;
+	struct unwinder *unw;
 	uint32_t failed[FAILED_PIDS];
 	struct py_pending pending[PY_PENDING];
 	size_t npending;
@@ -162,8 +164,15 @@ static void py_attach(struct tracker *c, uint32_t pid)
 		py_start(c, pid, cfg);
 }
 
+void tracker__set_unwinder(struct tracker *t, struct unwinder *unw)
+{
+	t->unw = unw;
+}
+
 void tracker__attach(struct tracker *t, uint32_t pid)
 {
+	if (t->unw)
+		unwinder__add_pid(t->unw, (pid_t)pid);
 	py_attach(t, pid);
 }
 
@@ -220,6 +229,8 @@ void tracker__event(struct tracker *c, const struct zp_proc_event *ev)
 			c->children[c->nchildren++] = ev->pid;
 		/* maps now: a short-lived child may be gone at the end */
 		symbolizer__add_pid(c->sym, ev->pid);
+		if (c->unw)
+			unwinder__add_pid(c->unw, (pid_t)ev->pid);
 		if (c->py && pysym__has_pid(c->py, (pid_t)ev->ppid))
 			py_attach(c, ev->pid);
 		break;
@@ -232,6 +243,8 @@ void tracker__event(struct tracker *c, const struct zp_proc_event *ev)
 			pysym__drop_pid(c->py, (pid_t)ev->pid);
 		}
 		symbolizer__drop_pid(c->sym, (pid_t)ev->pid);
+		if (c->unw)
+			unwinder__remove_pid(c->unw, (pid_t)ev->pid);
 		if (c->failed[ev->pid % FAILED_PIDS] == ev->pid)
 			c->failed[ev->pid % FAILED_PIDS] = 0;
 		break;
@@ -240,6 +253,8 @@ void tracker__event(struct tracker *c, const struct zp_proc_event *ev)
 		pending_remove(c, ev->pid);
 		if (c->py)
 			sampler__remove_py_proc(c->smp, ev->pid);
+		if (c->unw)
+			unwinder__remove_pid(c->unw, (pid_t)ev->pid);
 		child_remove(c, ev->pid);
 		c->st.exits++;
 		if (c->nexited < MAX_EXITED)
@@ -255,8 +270,11 @@ static void maps_check(struct tracker *c, const struct zp_sample *s)
 	uint64_t now;
 	uint32_t slot = s->pid % MAPS_SLOTS;
 
-	if (!s->ustack_n ||
-	    symbolizer__maps_cover(c->sym, s->pid, words[s->kstack_n]))
+	/* the walker met a pc outside the mappings it was given, or the
+	 * leaf is outside the symbolizer's snapshot */
+	if (!(s->flags & ZP_F_UNW_NOMAP) &&
+	    (!s->ustack_n ||
+	     symbolizer__maps_cover(c->sym, s->pid, words[s->kstack_n])))
 		return;
 	now = (uint64_t)now_ns(CLOCK_MONOTONIC);
 	if (c->maps_refresh[slot].pid == s->pid &&
@@ -265,7 +283,13 @@ static void maps_check(struct tracker *c, const struct zp_sample *s)
 	c->maps_refresh[slot].pid = s->pid;
 	c->maps_refresh[slot].last_ns = now;
 	c->st.maps_refreshes++;
+	log_debug("pid %u: re-reading maps (%s 0x%llx)", s->pid,
+		  s->flags & ZP_F_UNW_NOMAP ? "unknown pc below"
+					    : "leaf outside them at",
+		  s->ustack_n ? (unsigned long long)words[s->kstack_n] : 0ull);
 	symbolizer__refresh_pid(c->sym, s->pid);
+	if (c->unw)
+		unwinder__add_pid(c->unw, (pid_t)s->pid);
 }
 
 void tracker__before(struct tracker *c, const struct zp_sample *s)
@@ -276,7 +300,7 @@ void tracker__before(struct tracker *c, const struct zp_sample *s)
 		if (symbolizer__add_pid(c->sym, s->pid))
 			c->failed[slot] = s->pid;
 		else
-			py_attach(c, s->pid);
+			tracker__attach(c, s->pid);
 	}
 	/* with the uprobes, a miss is a thread outside Python (starting or
 	 * ending): reading the thread list again would find nothing new */
@@ -289,8 +313,11 @@ void tracker__before(struct tracker *c, const struct zp_sample *s)
 
 void tracker__after(struct tracker *c, const struct zp_sample *s, int added)
 {
-	if (added != 1)
+	if (added != 1) {
+		if (s->flags & ZP_F_UNW_NOMAP)
+			maps_check(c, s);
 		return;
+	}
 	/* a new stack: read its code objects while the process lives */
 	if (s->pystack_n && c->py)
 		pysym__prefetch(c->py, s->pid,

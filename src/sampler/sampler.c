@@ -18,6 +18,7 @@
 #include "log.h"
 #include "sampler.h"
 #include "sampler.skel.h"
+#include "unwind_abi.h"
 
 /* The uprobes on one process's interpreter, see sampler__attach_py_probes */
 #define PY_PROBES 3
@@ -188,6 +189,31 @@ static int attach_cpus(struct sampler *s, const struct sampler_opts *o)
 	return 0;
 }
 
+/* walkers[0] walks Python frames, walkers[1] native frames with tables */
+static int install_walkers(struct sampler *s, const struct sampler_opts *o)
+{
+	struct bpf_program *progs[2] = { s->skel->progs.walk_python,
+					 s->skel->progs.walk_native };
+	bool want[2] = { o->python, o->unwind != SAMPLER_UNWIND_FP };
+	__u32 key;
+	int fd, err;
+
+	for (key = 0; key < 2; key++) {
+		if (!want[key])
+			continue;
+		fd = bpf_program__fd(progs[key]);
+		if (bpf_map__update_elem(s->skel->maps.walkers, &key,
+					 sizeof(key), &fd, sizeof(fd),
+					 BPF_ANY)) {
+			err = -errno;
+			log_error("installing the %s walker failed: %s",
+				  key ? "native" : "Python", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int attach_lifecycle(struct sampler *s)
 {
 	struct bpf_program *progs[3] = { s->skel->progs.on_fork,
@@ -256,6 +282,8 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	s->skel->rodata->self_tgid = getpid();
 	s->skel->rodata->want_python = o->python;
 	s->skel->rodata->follow_children = o->follow_children;
+	s->skel->rodata->want_unwind = o->unwind != SAMPLER_UNWIND_FP;
+	s->skel->rodata->unwind_fp_fallback = o->unwind != SAMPLER_UNWIND_DWARF;
 	rb_bytes = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes
 						  : default_ringbuf(s->ncpus));
 	err = bpf_map__set_max_entries(s->skel->maps.samples, rb_bytes);
@@ -271,8 +299,27 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 		err = bpf_map__set_max_entries(
 		    s->skel->maps.py_threads,
 		    o->max_py_threads ? o->max_py_threads : 16384);
+	/* without tables the unwind maps stay at one entry each */
+	if (!err)
+		err = bpf_map__set_max_entries(
+		    s->skel->maps.unwind_rows,
+		    o->unwind == SAMPLER_UNWIND_FP
+			? 1
+			: (o->unwind_rows ? o->unwind_rows
+					  : ZP_UNWIND_POOL_ROWS));
+	if (!err)
+		err = bpf_map__set_max_entries(
+		    s->skel->maps.unwind_rules,
+		    o->unwind == SAMPLER_UNWIND_FP ? 1 : ZP_UNWIND_RULES);
+	if (!err)
+		err = bpf_map__set_max_entries(
+		    s->skel->maps.unwind_procs,
+		    o->unwind == SAMPLER_UNWIND_FP
+			? 1
+			: (o->max_unwind_procs ? o->max_unwind_procs : 1024));
 	/* the walker runs only through its tail call; uprobes per process */
 	bpf_program__set_autoattach(s->skel->progs.walk_python, false);
+	bpf_program__set_autoattach(s->skel->progs.walk_native, false);
 	bpf_program__set_autoattach(s->skel->progs.on_py_thread_bind, false);
 	bpf_program__set_autoattach(s->skel->progs.on_py_thread_new, false);
 	bpf_program__set_autoattach(s->skel->progs.on_py_thread_clear, false);
@@ -288,19 +335,9 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 		explain_load_error(err, o->btf_path);
 		goto err_free;
 	}
-	if (o->python) {
-		__u32 key = 0;
-		int fd = bpf_program__fd(s->skel->progs.walk_python);
-
-		if (bpf_map__update_elem(s->skel->maps.py_walkers, &key,
-					 sizeof(key), &fd, sizeof(fd),
-					 BPF_ANY)) {
-			err = -errno;
-			log_error("installing the Python walker failed: %s",
-				  strerror(-err));
-			goto err_free;
-		}
-	}
+	err = install_walkers(s, o);
+	if (err)
+		goto err_free;
 	for (i = 0; !o->all && i < o->npids; i++) {
 		err = sampler__add_target(s, o->pids[i]);
 		if (err) {
@@ -562,6 +599,15 @@ int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX])
 	}
 	free(vals);
 	return err;
+}
+
+int sampler__unwind_fds(const struct sampler *s, int *rows, int *rules,
+			int *procs)
+{
+	*rows = bpf_map__fd(s->skel->maps.unwind_rows);
+	*rules = bpf_map__fd(s->skel->maps.unwind_rules);
+	*procs = bpf_map__fd(s->skel->maps.unwind_procs);
+	return *rows < 0 || *rules < 0 || *procs < 0 ? -EBADF : 0;
 }
 
 int sampler__ncpus(const struct sampler *s)
