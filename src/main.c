@@ -662,7 +662,7 @@ int main(int argc, char **argv)
 				     ? (double)res.probe_run_ns /
 					   (double)res.probe_run_cnt
 				     : 0.0);
-		if (res.unw_samples)
+		if (res.unw_samples || res.unw_tables)
 			log_info(
 			    "native stacks: %llu unwound with tables from "
 			    "%llu files (%llu rows, built in %.1f ms, %llu "

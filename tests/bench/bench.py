@@ -12,6 +12,10 @@
   ingest       aggregation throughput replaying records on one core
                (target >= 1,000,000 samples/s)
   rss          peak RSS of a 30 s capture of a busy process (target <= 20 MB)
+  unwind       native stacks from .eh_frame tables: BPF cost per sample at
+               depths 10 and 50, overhead at 99 Hz on a program without
+               frame pointers (target <= 1.005), time to the first complete
+               stack, unwind map memory with 50 Python processes
   python       in-kernel cost per Python sample at depths 10 and 100,
                overhead at 99/999 Hz, thread-state uprobe cost per hit,
                accuracy against ground truth on every installed CPython
@@ -336,6 +340,91 @@ def py_uprobes(py, v, pairs, batches):
     results["py_uprobe_cpu_ns"] = round(statistics.median(diffs))
 
 
+NOFP = os.path.join(B, "workloads", "nofp_chain")
+
+
+def nofp_timed(iters, hz):
+    w = subprocess.Popen([NOFP, "work", str(iters)], stdout=subprocess.PIPE, text=True)
+    prof = None
+    if hz:
+        prof = subprocess.Popen([ZPROFD, "-q", "--pid", str(w.pid), "-F", str(hz), "-o", "/dev/null",
+                                 "--format", "folded"])
+    out = w.communicate()[0]
+    if prof:
+        prof.wait(timeout=60)
+    return float(re.search(r"elapsed ([\d.]+)", out).group(1))
+
+
+def unwind_bench():
+    """Native stacks from .eh_frame tables: in-kernel cost per sample at two
+    depths, overhead on a program without frame pointers, time to the
+    first complete stack, and the kernel memory of the unwind maps with 50
+    Python processes (tables are shared per file)."""
+    for depth in (10, 50):
+        w = subprocess.Popen([NOFP, "depth", "20", str(depth - 6)])
+        time.sleep(0.5)
+        ns = kernel_cost(["--pid", w.pid, "-F", 999, "-d", 4 if QUICK else 8, "-o", "/dev/null",
+                          "--format", "folded"])
+        w.kill()
+        w.wait()
+        print("unwind: BPF cost per sample at native depth %d: %s ns" % (depth, ns))
+        results["unwind_bpf_ns_depth%d" % depth] = ns
+    pairs = 4 if QUICK else 10
+    iters = 3000 if QUICK else 9000
+    for _ in range(3):
+        nofp_timed(iters, 0)
+    ratios = []
+    for i in range(pairs):
+        if i % 2:
+            alone, prof = nofp_timed(iters, 0), nofp_timed(iters, 99)
+        else:
+            prof, alone = nofp_timed(iters, 99), nofp_timed(iters, 0)
+        ratios.append(prof / alone)
+    med = statistics.median(ratios)
+    print("unwind overhead   99 Hz: median ratio %.4f over %d pairs (program without frame pointers)" % (med, pairs))
+    results["unwind_overhead_99hz"] = round(med, 4)
+
+    firsts = []
+    for _ in range(3 if QUICK else 5):
+        w = subprocess.Popen([NOFP, "chain", "5"])
+        time.sleep(0.2)
+        r = subprocess.run([ZPROFD, "-v", "--pid", str(w.pid), "-d", "1", "-o", "/dev/null", "--format",
+                            "folded"], capture_output=True, text=True)
+        w.kill()
+        w.wait()
+        m = re.search(r"first complete stack (\d+) ms", r.stderr)
+        t = re.search(r"\(\d+ rows, built in ([\d.]+) ms", r.stderr)
+        if m and t:
+            firsts.append((int(m.group(1)), float(t.group(1))))
+    if firsts:
+        firsts.sort()
+        f, b = firsts[len(firsts) // 2]
+        print("unwind: first complete stack %d ms after zprofd starts (tables for its 4 files built and "
+              "loaded in %.1f ms; the rest is loading and verifying BPF)" % (f, b))
+        results["unwind_first_stack_ms"] = f
+        results["unwind_table_build_ms"] = b
+
+    vers = pythons()
+    if vers:
+        py = vers[-1][1]
+        procs = [subprocess.Popen([py, "-c", "import time; time.sleep(60)"]) for _ in range(50)]
+        time.sleep(1.5)
+        r = subprocess.run([ZPROFD, "-v", "--pid", ",".join(str(p.pid) for p in procs), "-d", "1", "-o",
+                            "/dev/null", "--format", "folded"], capture_output=True, text=True)
+        for p in procs:
+            p.kill()
+            p.wait()
+        m = re.search(r"from (\d+) files \((\d+) rows", r.stderr)
+        # the maps are sized at load: rows pool + per-process mappings + rules
+        fixed = (2 << 20) * 8 + 1024 * (4104 + 4) + 4096 * 12
+        if m:
+            print("unwind: 50 Python processes (%s): %s files, %s rows used (%.1f MB); unwind maps %.1f MB in "
+                  "total, fixed at load" % (vers[-1][0], m.group(1), m.group(2), int(m.group(2)) * 8 / 1e6,
+                                           fixed / 1e6))
+            results["unwind_rows_50_python"] = int(m.group(2))
+        results["unwind_maps_mb"] = round(fixed / 1e6, 1)
+
+
 def python_bench():
     vers = pythons()
     if not vers:
@@ -368,6 +457,7 @@ def main():
     rss(long_s, 99)
     rss(long_s, 999)
     python_bench()
+    unwind_bench()
     print("BENCH " + json.dumps(results, sort_keys=True))
 
 

@@ -14,6 +14,8 @@
  *                  repeatedly: code mapped after the capture started
  *   depth SEC N    main -> run_depth -> descend x N -> burn: a stack N+6
  *                  frames deep, for the unwinder's cost per frame
+ *   work N         after 1 s, N rounds of level_one, then prints
+ *                  "elapsed SECONDS" (overhead benchmark)
  */
 #include <dlfcn.h>
 #include <signal.h>
@@ -180,7 +182,17 @@ int main(int argc, char **argv)
 		run_signal(secs);
 	else if (!strcmp(argv[1], "dlopen"))
 		run_dlopen(secs);
-	else if (!strcmp(argv[1], "depth") && argc > 3)
+	else if (!strcmp(argv[1], "work")) {
+		double t0;
+		uint64_t x = 1;
+
+		usleep(1000000);
+		t0 = now();
+		for (long i = 0; i < (long)secs; i++)
+			x = level_one(x);
+		sink = x;
+		printf("elapsed %.6f\n", now() - t0);
+	} else if (!strcmp(argv[1], "depth") && argc > 3)
 		run_depth(secs, atoi(argv[3]));
 	else
 		return 2;
