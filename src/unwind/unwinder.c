@@ -157,8 +157,9 @@ static int pool_find(struct unwinder *u, uint32_t n, uint32_t *off)
 	return err;
 }
 
-/* Drop the least recently used table no process maps. */
-static bool evict_one(struct unwinder *u)
+/* Drop the least recently used table no process maps, other than KEEP
+ * (the one being built). */
+static bool evict_one(struct unwinder *u, const struct utable *keep)
 {
 	struct utable *victim = NULL;
 	size_t i;
@@ -166,7 +167,7 @@ static bool evict_one(struct unwinder *u)
 	for (i = 0; i < u->max_tables; i++) {
 		struct utable *t = &u->tables[i];
 
-		if ((t->dev || t->ino) && !t->refs &&
+		if ((t->dev || t->ino) && !t->refs && t != keep &&
 		    (!victim || t->last_used < victim->last_used))
 			victim = t;
 	}
@@ -258,7 +259,7 @@ static void build(struct unwinder *u, struct utable *t, Elf *elf)
 		goto out;
 	}
 	n = (uint32_t)ehtable__nrows(eh);
-	while ((err = pool_find(u, n, &off)) == -ENOSPC && evict_one(u))
+	while ((err = pool_find(u, n, &off)) == -ENOSPC && evict_one(u, t))
 		;
 	if (err) {
 		u->st.no_room++;
@@ -290,7 +291,7 @@ static struct utable *new_slot(struct unwinder *u, uint64_t dev, uint64_t ino)
 {
 	struct utable *t = find_table(u, 0, 0);
 
-	if (!t && evict_one(u))
+	if (!t && evict_one(u, NULL))
 		t = find_table(u, 0, 0);
 	if (!t)
 		return NULL;
