@@ -256,7 +256,8 @@ int walk_python(struct bpf_perf_event_data *ctx)
 	struct py_frame_buf *fb;
 	__u64 frame, code, ip, start, w, base, tagmask, stop, keep;
 	__u32 zero = 0, idx, tag, span, i, o_code, o_back, o_lasti, o_ip;
-	__u32 o_owner, adaptive, o_first, pid;
+	__u32 o_owner, adaptive, o_first, pid, o_entry;
+	__u8 emask;
 	bool lasti;
 
 	buf = bpf_map_lookup_elem(&scratch, &zero);
@@ -292,6 +293,9 @@ int walk_python(struct bpf_perf_event_data *ctx)
 	o_owner =
 	    cfg->frame_owner >= 0 ? cfg->frame_owner & (PY_FRAME_BUF - 1) : 0;
 	stop = cfg->frame_owner >= 0 ? cfg->owner_stop : 0x100;
+	/* 3.11 marks an activation's first frame: sent as bit 63 */
+	emask = cfg->frame_entry >= 0 && cfg->frame_entry < PY_FRAME_BUF;
+	o_entry = emask ? cfg->frame_entry & (PY_FRAME_BUF - 1) : 0;
 	adaptive = cfg->code_adaptive > 0 ? cfg->code_adaptive : 0;
 	o_first = cfg->code_firstlineno > 0 ? cfg->code_firstlineno : 0;
 	tagmask = ~(__u64)cfg->code_tag_mask;
@@ -334,7 +338,8 @@ int walk_python(struct bpf_perf_event_data *ctx)
 		bpf_probe_read_user(&tag, sizeof(tag),
 				    (void *)(code + o_first));
 		buf->words[w] = code;
-		buf->words[w + 1] = (__u64)idx | (__u64)tag << 32;
+		buf->words[w + 1] = (__u64)idx | (__u64)tag << 32 |
+				    (__u64)(fb->data[o_entry] & emask) << 63;
 		frame = *(__u64 *)&fb->data[o_back];
 	}
 	buf->hdr.pystack_n += i;
@@ -474,12 +479,9 @@ int walk_native(struct bpf_perf_event_data *ctx)
 	pid = buf->hdr.pid;
 	kn = buf->hdr.kstack_n;
 	un = buf->hdr.ustack_n;
-	/* userspace keeps only a Python process's frames above the
-	 * interpreter: unwinding the eval loop's own would cost without
-	 * showing anything */
-	limit = want_python && bpf_map_lookup_elem(&py_procs, &pid)
-		    ? PY_NATIVE_FRAMES
-		    : ZP_MAX_USTACK;
+	/* the whole native stack, Python processes' too: userspace
+	 * interleaves their Python frames at each eval loop activation */
+	limit = ZP_MAX_USTACK;
 	ip = buf->unw_ip;
 	sp = buf->unw_sp;
 	bp = buf->unw_bp;

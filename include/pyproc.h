@@ -163,6 +163,7 @@ struct py_layout {
 	int32_t frame_lasti;
 	int32_t frame_instr_ptr;
 	int32_t frame_owner;
+	int32_t frame_is_entry; /* 3.11 only */
 	uint8_t owner_stop;
 	uint8_t tag_mask;
 	bool frame_objects;

@@ -56,6 +56,20 @@ void pysym__free(struct pysym *ps);
  */
 int pysym__add_pid(struct pysym *ps, pid_t pid, const struct zp_py_proc **cfg);
 bool pysym__has_pid(const struct pysym *ps, pid_t pid);
+/*
+ * How PID's interpreter nests Python frames in C calls of its eval loop,
+ * innermost first as the walker sends them: which frames one
+ * _PyEval_EvalFrameDefault activation ran.
+ */
+enum pysym_activation {
+	PYSYM_ACT_UNKNOWN = 0,
+	PYSYM_ACT_PER_FRAME, /* <= 3.10: one frame object per activation */
+	PYSYM_ACT_ENTRY_BIT, /* 3.11: ZP_PYWORD_ENTRY marks the outermost */
+	PYSYM_ACT_SHIM,	     /* 3.12+: an interpreter-owned frame (code 0)
+				closes each activation */
+};
+enum pysym_activation pysym__activation(const struct pysym *ps, pid_t pid);
+
 /* Path of PID's mapped interpreter file (as the target sees it), or NULL. */
 const char *pysym__interp_path(const struct pysym *ps, pid_t pid);
 void pysym__drop_pid(struct pysym *ps, pid_t pid);

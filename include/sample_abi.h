@@ -94,7 +94,13 @@ struct zp_py_proc {
 	__u8 pad[2];
 	__s32 tstate_thread_id; /* tstate -> thread_id (pthread_t), read by
 				   the thread-state lifecycle uprobes */
+	__s32 frame_entry;	/* 3.11: is_entry (bool), the first frame of
+				   an eval activation; sent as bit 63 */
+	__u32 pad2;
 };
+
+/* zp_pyframe second word: bit 63 marks an activation's entry frame (3.11) */
+#define ZP_PYWORD_ENTRY (1ull << 63)
 
 #define ZP_PY_F_FRAME_OBJECTS (1u << 0) /* <=3.10: PyFrameObject chain */
 
@@ -154,7 +160,7 @@ enum zp_stat {
 
 _Static_assert(sizeof(struct zp_sample) == 56, "zp_sample ABI size");
 _Static_assert(sizeof(struct zp_pyframe) == 16, "zp_pyframe ABI size");
-_Static_assert(sizeof(struct zp_py_proc) == 56, "zp_py_proc ABI size");
+_Static_assert(sizeof(struct zp_py_proc) == 64, "zp_py_proc ABI size");
 _Static_assert(sizeof(struct zp_py_thread_key) == 16, "py thread key size");
 _Static_assert(sizeof(struct zp_proc_event) == 24, "proc event size");
 _Static_assert(sizeof(struct zp_sample) % 8 == 0,

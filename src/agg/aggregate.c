@@ -92,7 +92,8 @@ static uint64_t sample_hash(const struct zp_sample *s, const uint64_t *w,
 }
 
 /* Flags that change what the stack means; the rest are diagnostics. */
-#define KEY_FLAGS (ZP_F_USTACK_TRUNC | ZP_F_PYSTACK_TRUNC | ZP_F_IN_KERNEL)
+#define KEY_FLAGS                                                              \
+	(ZP_F_USTACK_TRUNC | ZP_F_PYSTACK_TRUNC | ZP_F_IN_KERNEL | ZP_F_UNWIND)
 
 int aggregator__add(struct aggregator *a, const struct zp_sample *s, size_t len)
 {

@@ -150,6 +150,71 @@ static int load_kernel_symbols(const struct aggregator *agg,
 			      : err; /* -EINVAL: kernel symbols not wanted */
 }
 
+/* Whether ADDR (a return address unless LEAF) is in the eval loop. */
+static bool is_eval(struct symbolizer *sym, uint32_t pid, uint64_t addr,
+		    bool leaf)
+{
+	static const char eval[] = "_PyEval_EvalFrameDefault";
+	struct sym_frame f;
+
+	symbolizer__lookup_user(sym, pid, leaf || !addr ? addr : addr - 1, &f);
+	/* ".cold": the part gcc moves out of line */
+	return f.name && !strncmp(f.name, eval, sizeof(eval) - 1) &&
+	       (!f.name[sizeof(eval) - 1] || f.name[sizeof(eval) - 1] == '.');
+}
+
+/*
+ * Kernel, native and Python frames as one stack, leaf first: each eval
+ * loop activation on the native stack is preceded (leaf side) by the
+ * Python frames it ran, so C called from Python, and Python called back
+ * from that C, read in the order they happened. Needs a complete native
+ * stack (unwind tables) and an untruncated Python one; 0 when it could
+ * not merge and the caller should build the short form instead.
+ */
+static uint32_t merged(struct profile *p, struct symbolizer *sym,
+		       struct pysym *py, const struct agg_entry *e,
+		       const uint64_t *w, uint32_t *locs, uint32_t nl)
+{
+	const uint64_t *uw = w + e->kstack_n, *pyw = uw + e->ustack_n;
+	enum pysym_activation act = pysym__activation(py, e->pid);
+	uint32_t k, j = 0, n = e->pystack_n, used_eval = 0;
+
+	if (!(e->flags & ZP_F_UNWIND) ||
+	    (e->flags & (ZP_F_USTACK_TRUNC | ZP_F_PYSTACK_TRUNC)) ||
+	    act == PYSYM_ACT_UNKNOWN)
+		return 0;
+	for (k = 0; k < e->ustack_n && nl < MAX_LOCS - n; k++) {
+		bool leaf = k == 0 && !(e->flags & ZP_F_IN_KERNEL);
+
+		if (j < n && is_eval(sym, e->pid, uw[k], leaf)) {
+			/* this activation's frames, innermost first */
+			while (act == PYSYM_ACT_SHIM && j < n && !pyw[2 * j])
+				j++;
+			while (j < n) {
+				uint64_t code = pyw[2 * j],
+					 word = pyw[2 * j + 1];
+
+				j++;
+				if (!code)
+					break; /* a shim closes it */
+				locs[nl++] =
+				    python_location(p, py, e->pid, code, word);
+				if (act == PYSYM_ACT_PER_FRAME ||
+				    (act == PYSYM_ACT_ENTRY_BIT &&
+				     (word & ZP_PYWORD_ENTRY)))
+					break;
+			}
+			used_eval++;
+		}
+		locs[nl++] = user_location(p, sym, e->pid, uw[k], leaf);
+	}
+	/* Python frames no eval frame claimed: the stacks disagree */
+	for (; j < n; j++)
+		if (pyw[2 * j])
+			return 0;
+	return used_eval ? nl : 0;
+}
+
 int profile_build(struct profile *p, const struct aggregator *agg,
 		  struct symbolizer *sym, const struct profile_build_opts *o)
 {
@@ -177,6 +242,10 @@ int profile_build(struct profile *p, const struct aggregator *agg,
 
 		for (k = 0; k < e->kstack_n; k++)
 			locs[nl++] = kernel_location(p, sym, w[k], k == 0);
+		if (python && (k = merged(p, sym, o->py, e, w, locs, nl))) {
+			nl = k;
+			goto add;
+		}
 		for (k = 0; k < e->ustack_n; k++) {
 			/* the user leaf is exact only when the tick hit in
 			 * user mode; from a syscall it is a return address */
@@ -204,7 +273,7 @@ int profile_build(struct profile *p, const struct aggregator *agg,
 		if (e->flags &
 		    (python ? ZP_F_PYSTACK_TRUNC : ZP_F_USTACK_TRUNC))
 			locs[nl++] = marker_location(p, "[truncated]");
-
+	add:
 		comm = symbolizer__comm(sym, e->pid);
 		if (!comm || !*comm)
 			comm = e->comm;

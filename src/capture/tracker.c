@@ -171,9 +171,11 @@ void tracker__set_unwinder(struct tracker *t, struct unwinder *unw)
 
 void tracker__attach(struct tracker *t, uint32_t pid)
 {
+	/* Python first: its offsets are quick to read, and tables for a
+	 * big interpreter's libraries take a while */
+	py_attach(t, pid);
 	if (t->unw)
 		unwinder__add_pid(t->unw, (pid_t)pid);
-	py_attach(t, pid);
 }
 
 static void py_retry(struct tracker *c, uint32_t pid)

@@ -46,6 +46,7 @@ static void layout_common(struct py_layout *l, unsigned version)
 	l->frame_lasti = -1;
 	l->frame_instr_ptr = -1;
 	l->frame_owner = -1;
+	l->frame_is_entry = -1;
 	l->co_qualname = -1;
 	l->co_adaptive = -1;
 	l->frame_trace_lines = -1;
@@ -99,7 +100,8 @@ int py_layout__builtin(unsigned version, struct py_layout *l)
 		l->cframe_frame = 8;
 		l->frame_code = 32;
 		l->frame_back = 48;
-		/* the entry marker is is_entry@68, not an owner: none here */
+		/* the entry marker is is_entry@68, not an owner */
+		l->frame_is_entry = 68;
 		l->co_firstlineno = 72;
 		l->co_adaptive = 184;
 		l->str_ascii_size = 48;
@@ -631,8 +633,10 @@ void py_layout__bpf_config(const struct py_layout *l, struct zp_py_proc *c)
 	span_max(&span, l->frame_lasti, 4);
 	span_max(&span, l->frame_instr_ptr, 8);
 	span_max(&span, l->frame_owner, 1);
+	span_max(&span, l->frame_is_entry, 1);
 	c->frame_span = (span + 7) & ~7u;
 	c->owner_stop = l->frame_objects ? 0 : l->owner_stop;
 	c->code_tag_mask = l->tag_mask;
 	c->tstate_thread_id = l->ts_thread_id;
+	c->frame_entry = l->frame_is_entry;
 }

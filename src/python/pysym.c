@@ -198,6 +198,18 @@ static void unlink_code(struct pysym *ps, uint32_t idx)
 	code_free(e);
 }
 
+enum pysym_activation pysym__activation(const struct pysym *ps, pid_t pid)
+{
+	const struct py_proc_entry *e = find_proc(ps, pid);
+	unsigned v = e ? pyproc__version(e->pp) : 0;
+
+	if (!v)
+		return PYSYM_ACT_UNKNOWN;
+	if (v <= 0x030a)
+		return PYSYM_ACT_PER_FRAME;
+	return v == 0x030b ? PYSYM_ACT_ENTRY_BIT : PYSYM_ACT_SHIM;
+}
+
 const char *pysym__interp_path(const struct pysym *ps, pid_t pid)
 {
 	const struct py_proc_entry *e = find_proc(ps, pid);
@@ -314,15 +326,18 @@ void pysym__prefetch(struct pysym *ps, pid_t pid, const uint64_t *words,
 		return;
 	for (i = 0; i < n; i++)
 		if (words[2 * i])
-			code_for(ps, pe, words[2 * i],
-				 (uint32_t)(words[2 * i + 1] >> 32));
+			code_for(
+			    ps, pe, words[2 * i],
+			    (uint32_t)((words[2 * i + 1] & ~ZP_PYWORD_ENTRY) >>
+				       32));
 }
 
 void pysym__frame(struct pysym *ps, pid_t pid, uint64_t code, uint64_t word,
 		  struct pysym_frame *out)
 {
 	struct py_proc_entry *pe = find_proc(ps, pid);
-	uint32_t instr = (uint32_t)word, tag = (uint32_t)(word >> 32);
+	uint32_t instr = (uint32_t)word,
+		 tag = (uint32_t)((word & ~ZP_PYWORD_ENTRY) >> 32);
 	struct code_entry *e = NULL;
 	int line;
 

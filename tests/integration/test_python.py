@@ -48,8 +48,19 @@ def fn(frame):
     return (m.group(1), int(m.group(3)) if m.group(3) else None) if m else (frame, None)
 
 
+def pyf(f):
+    """The Python frames of a stack, root first (native frames, which the
+    merged view interleaves, left out)."""
+    return tuple(x for x in f if re.search(r" \(.*:\d+\)$", x))
+
+
+def pynames(f):
+    return [fn(x)[0] for x in pyf(f)]
+
+
 def fn_share(stacks, name):
-    return share(stacks, lambda f: any(fn(x)[0] == name for x in f[-3:]))
+    """Share of samples whose innermost Python frame is NAME."""
+    return share(stacks, lambda f: pynames(f)[-1:] == [name])
 
 
 def hottest_line(stacks, name):
@@ -57,7 +68,7 @@ def hottest_line(stacks, name):
     for f, c in stacks.items():
         for x in f:
             q, line = fn(x)
-            if q == name and x == f[-1]:
+            if q == name and pyf(f) and x == pyf(f)[-1]:
                 lines[line] = lines.get(line, 0) + c
     return max(lines, key=lines.get) if lines else None
 
@@ -86,11 +97,43 @@ for ver, py in found:
              show(st))
         line = hottest_line(st, n)
         t.ok(line == HOT[n], tag + "%s hot line %s == %d" % (n, line, HOT[n]))
-    chain = share(st, lambda f: len(f) >= 6 and [fn(x)[0] for x in f[1:5]] == ["<module>", "main", "split", "cycle"]
-                  and fn(f[3])[1] == HOT["split"])
+    chain = share(st, lambda f: pynames(f)[:4] == ["<module>", "main", "split", "cycle"]
+                  and fn(pyf(f)[2])[1] == HOT["split"])
     t.ok(chain > 0.9, tag + "<module> -> main -> split:%d -> cycle in order in %.0f%% of samples" %
          (HOT["split"], 100 * chain), show(st))
+    # merged view: the interpreter's native frames lead from the process
+    # entry to the eval loop, which runs the Python frames
+    def entered(f):
+        p = pyf(f)
+        if not p:
+            return False
+        i = f.index(p[0])
+        return i >= 2 and "Py_BytesMain" in f[:i] and f[i - 1] == "_PyEval_EvalFrameDefault"
+    merged = share(st, entered)
+    t.ok(merged > 0.9, tag + "merged: Py_BytesMain ... -> _PyEval_EvalFrameDefault -> <module> in %.0f%% of samples" %
+         (100 * merged), show(st, 3))
+    if minor <= 10:
+        # one eval loop activation per Python call
+        per = share(st, lambda f: pyf(f) and all(f[f.index(x) - 1] == "_PyEval_EvalFrameDefault" for x in pyf(f)))
+        t.ok(per > 0.9, tag + "merged (<= 3.10): an eval frame before every Python frame (%.0f%%)" % (100 * per))
+
+    # Python -> libc qsort through ctypes (C without frame pointers) -> a
+    # Python callback: one stack, in the order it happened
+    r2, st2 = run(py, "ctypes", 6, 3)
+    cb = {f: c for f, c in st2.items() if "py_cmp" in pynames(f)}
+    def ordered(f):
+        names = [fn(x)[0] for x in f]
+        try:
+            return names.index("sort_with_c") < names.index("qsort_r") < names.index("py_cmp")
+        except ValueError:
+            return False
+    o = share(cb, ordered)
+    t.ok(total(cb) > 0.3 * total(st2) and o > 0.8,
+         tag + "merged: sort_with_c (Python) -> qsort_r (libc) -> py_cmp (Python callback) in %.0f%% of %d "
+         "callback samples" % (100 * o, total(cb)), show(cb, 3))
+
     def caller_of(f, name):
+        f = pyf(f)
         names = [fn(x)[0] for x in f]
         i = names.index(name) if name in names else 0
         return fn(f[i - 1]) if i > 0 else None
@@ -119,8 +162,8 @@ for ver, py in found:
 
     # generators and coroutines
     r, st = run(py, "gen", 6, 4)
-    g = share(st, lambda f: [fn(x)[0] for x in f[-3:]] == ["consume", "numbers", "work_b"])
-    c = share(st, lambda f: [fn(x)[0] for x in f[-3:]] == ["coro_outer", "coro_inner", "work_c"])
+    g = share(st, lambda f: pynames(f)[-3:] == ["consume", "numbers", "work_b"])
+    c = share(st, lambda f: pynames(f)[-3:] == ["coro_outer", "coro_inner", "work_c"])
     t.ok(g > 0.2, tag + "generator frames: consume -> numbers -> work_b (%.2f)" % g, show(st))
     t.ok(c > 0.2, tag + "coroutine frames: coro_outer -> coro_inner -> work_c (%.2f)" % c, show(st))
 
@@ -176,8 +219,8 @@ def spawn_checks(ver, py):
     r = zprofd("--pid", w.pid, "--subprocesses", "-F", 499, "-o", "-", "-v", timeout=60)
     w.wait()
     st = parse_folded(r.stdout)
-    forked = share(st, lambda f: [fn(x)[0] for x in f[-2:]] == ["forked_work", "work_c"])
-    execd = share(st, lambda f: [fn(x)[0] for x in f[-3:-1]] == ["split", "cycle"])
+    forked = share(st, lambda f: pynames(f)[-2:] == ["forked_work", "work_c"])
+    execd = share(st, lambda f: pynames(f)[-3:-1] == ["split", "cycle"])
     t.diag(tag + "--subprocesses: forked child %.2f, exec'd child %.2f of %d samples" % (forked, execd, total(st)))
     t.ok(r.returncode == 0 and "target exited" in r.stderr and "followed 2 child processes" in r.stderr,
          tag + "--subprocesses follows a fork and a fork+exec, ends when all exited", r.stderr)
@@ -197,7 +240,7 @@ def spawn_checks(ver, py):
     r = zprofd("--pid", w.pid, "-F", 499, "-o", "-", "-v", timeout=60)
     w.wait()
     st = parse_folded(r.stdout)
-    execd = share(st, lambda f: [fn(x)[0] for x in f[-3:-1]] == ["split", "cycle"])
+    execd = share(st, lambda f: pynames(f)[-3:-1] == ["split", "cycle"])
     t.ok(r.returncode == 0 and execd > 0.8 and "1 execs" in r.stderr,
          tag + "a target that execs into Python is walked after the exec (%.2f)" % execd, r.stderr + show(st))
 
@@ -208,7 +251,7 @@ def spawn_checks(ver, py):
     out, err = z.communicate(timeout=60)
     w.wait()
     st = parse_folded(out)
-    n = sum(c for f, c in st.items() if [fn(x)[0] for x in f[-3:-1]] == ["split", "cycle"])
+    n = sum(c for f, c in st.items() if pynames(f)[-3:-1] == ["split", "cycle"])
     # 2 s at 199 Hz is ~400 samples of that process
     t.ok(z.returncode == 0 and n > 150,
          tag + "--all walks a Python process started mid-capture (%d samples in split -> cycle)" % n, err)

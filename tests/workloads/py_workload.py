@@ -141,6 +141,24 @@ def spawn(seconds):
     os.waitpid(pid, 0)
 
 
+def py_cmp(a, b):
+    work_b(300)  # HOT:py_cmp
+    return a[0] - b[0]
+
+
+def sort_with_c(seconds):
+    # Python -> libc qsort (C without frame pointers) -> Python callback
+    import ctypes
+    import ctypes.util
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    cmp_t = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))
+    cmp = cmp_t(py_cmp)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        arr = (ctypes.c_int * 32)(*range(32, 0, -1))
+        libc.qsort(arr, len(arr), ctypes.sizeof(ctypes.c_int), cmp)  # HOT:qsort
+
+
 class Worker:
     def crunch(self, seconds):
         end = time.monotonic() + seconds
@@ -160,6 +178,8 @@ def main():
     elif mode == "gen":
         consume(seconds / 2)
         asyncio.run(coro_outer(seconds / 2))
+    elif mode == "ctypes":
+        sort_with_c(seconds)
     elif mode == "churn":
         churn(seconds)
     elif mode == "churn_fixed":
