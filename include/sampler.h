@@ -45,6 +45,7 @@ struct sampler_opts {
 	size_t max_py_procs;   /* 0: 1024 */
 	size_t max_py_threads; /* 0: 16384 */
 	bool follow_children;  /* children of targets become targets */
+	bool defer_attach;     /* load only; sampler__attach() starts it */
 	enum sampler_unwind unwind;
 	size_t unwind_rows;	 /* row pool for every table; 0: 2M */
 	size_t max_unwind_procs; /* 0: 1024 */
@@ -96,6 +97,8 @@ int sampler__attach_py_probes(struct sampler *s, uint32_t pid,
 bool sampler__has_py_probes(struct sampler *s, uint32_t pid);
 
 /* Stop the perf events (records already queued can still be drained). */
+/* Start sampling after a deferred attach (maps filled first). */
+int sampler__attach(struct sampler *s);
 void sampler__detach(struct sampler *s);
 /* Sum of the per-CPU counters, indexed by enum zp_stat. */
 int sampler__stats(const struct sampler *s, uint64_t out[ZP_STAT__MAX]);

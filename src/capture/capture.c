@@ -109,6 +109,8 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 		.btf_path = o->btf_path,
 		.follow_children = o->follow_children,
 		.unwind = o->unwind,
+		/* tables and Python offsets in place before the first tick */
+		.defer_attach = true,
 		.cb = on_sample,
 		.event_cb = on_event,
 	};
@@ -214,6 +216,9 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	}
 	for (k = 0; k < o->npids; k++)
 		tracker__attach(c.trk, o->pids[k]);
+	err = sampler__attach(smp);
+	if (err)
+		goto out;
 	log_memory("loading and attaching BPF");
 	t0 = now_ns(CLOCK_MONOTONIC);
 	t0_real = now_ns(CLOCK_REALTIME);

@@ -41,6 +41,7 @@ struct sampler {
 	sampler_cb cb;
 	sampler_event_cb event_cb;
 	void *cb_ctx;
+	struct sampler_opts opts; /* for a deferred attach; pids not kept */
 };
 
 static int perf_event_open(struct perf_event_attr *attr, int cpu)
@@ -235,6 +236,14 @@ static int attach_lifecycle(struct sampler *s)
 	return 0;
 }
 
+int sampler__attach(struct sampler *s)
+{
+	/* lifecycle first: a child forked between the two is not missed */
+	int err = attach_lifecycle(s);
+
+	return err ? err : attach_cpus(s, &s->opts);
+}
+
 struct sampler *sampler__new(const struct sampler_opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
@@ -361,13 +370,12 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 			  strerror(-err));
 		goto err_free;
 	}
-	/* lifecycle first: a child forked between the two is not missed */
-	err = attach_lifecycle(s);
-	if (err)
-		goto err_free;
-	err = attach_cpus(s, o);
-	if (err)
-		goto err_free;
+	s->opts = *o;
+	if (!o->defer_attach) {
+		err = sampler__attach(s);
+		if (err)
+			goto err_free;
+	}
 	return s;
 
 err_free:

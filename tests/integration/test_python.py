@@ -199,7 +199,7 @@ for ver, py in found:
     t.ok(mixed == 0, tag + "no thread is walked with another thread's state (%.3f)" % mixed, show(st))
 
     # target exits mid-capture: still written and symbolized
-    w = subprocess.Popen([py, WORKLOAD, "split", "1.5"])
+    w = subprocess.Popen([py, WORKLOAD, "split", "2.5"])
     time.sleep(0.6)
     r = zprofd("--pid", w.pid, "-d", 20, "-F", 499, "-o", "-")
     w.wait()
