@@ -30,6 +30,7 @@ struct capture_opts {
 	bool python;	      /* walk Python frames of CPython targets */
 	bool follow_children; /* --subprocesses: children become targets */
 	enum sampler_unwind unwind;
+	bool hide_interpreter; /* merged Python stacks without eval frames */
 };
 
 enum capture_end {

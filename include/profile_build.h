@@ -23,6 +23,9 @@ struct profile_build_opts {
 	uint32_t only_pid;  /* 0: every pid; else only this thread group */
 	bool kernel_subset; /* load only the kernel symbols this build needs */
 	struct pysym *py;   /* Python frames' symbols; NULL: none */
+	/* merged stacks: leave out the interpreter's own native frames (eval
+	 * loop, call helpers), keeping C extensions and libraries */
+	bool hide_interpreter;
 };
 
 /* Adds every entry of agg (borrowed) to p (borrowed). 0 or -errno. */

@@ -46,6 +46,7 @@ struct args {
 	bool python;
 	bool subprocesses;
 	enum sampler_unwind unwind;
+	bool hide_interpreter;
 	enum sampler_event event;
 	size_t ringbuf_bytes;
 	size_t max_stacks;
@@ -87,6 +88,7 @@ enum {
 	OPT_TITLE,
 	OPT_SUBPROCESSES,
 	OPT_UNWIND,
+	OPT_HIDE_INTERP,
 };
 
 static const struct argp_option options[] = {
@@ -120,6 +122,10 @@ static const struct argp_option options[] = {
 	  "Native stacks: auto (default: .eh_frame tables where a file has "
 	  "them, frame pointers elsewhere), dwarf (tables only) or fp (frame "
 	  "pointers only)",
+	  0 },
+	{ "hide-interpreter", OPT_HIDE_INTERP, NULL, 0,
+	  "Python stacks without the interpreter's own native frames (eval "
+	  "loop, call helpers); C extensions and libraries stay",
 	  0 },
 	{ "event", 'e', "EVENT", 0,
 	  "cpu-clock (default, software timer) or cycles (hardware PMU)", 0 },
@@ -273,6 +279,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SUBPROCESSES:
 		a->subprocesses = true;
+		break;
+	case OPT_HIDE_INTERP:
+		a->hide_interpreter = true;
 		break;
 	case OPT_UNWIND:
 		if (!strcmp(arg, "auto"))
@@ -587,6 +596,7 @@ int main(int argc, char **argv)
 		.python = a.python,
 		.follow_children = a.subprocesses,
 		.unwind = a.unwind,
+		.hide_interpreter = a.hide_interpreter,
 	};
 	if (!a.quiet) {
 		if (a.all)

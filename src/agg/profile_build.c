@@ -173,7 +173,8 @@ static bool is_eval(struct symbolizer *sym, uint32_t pid, uint64_t addr,
  */
 static uint32_t merged(struct profile *p, struct symbolizer *sym,
 		       struct pysym *py, const struct agg_entry *e,
-		       const uint64_t *w, uint32_t *locs, uint32_t nl)
+		       const uint64_t *w, uint32_t *locs, uint32_t nl,
+		       bool hide)
 {
 	const uint64_t *uw = w + e->kstack_n, *pyw = uw + e->ustack_n;
 	enum pysym_activation act = pysym__activation(py, e->pid);
@@ -206,7 +207,8 @@ static uint32_t merged(struct profile *p, struct symbolizer *sym,
 			}
 			used_eval++;
 		}
-		locs[nl++] = user_location(p, sym, e->pid, uw[k], leaf);
+		if (!hide || !pysym__in_interpreter(py, e->pid, uw[k]))
+			locs[nl++] = user_location(p, sym, e->pid, uw[k], leaf);
 	}
 	/* Python frames no eval frame claimed: the stacks disagree */
 	for (; j < n; j++)
@@ -242,7 +244,8 @@ int profile_build(struct profile *p, const struct aggregator *agg,
 
 		for (k = 0; k < e->kstack_n; k++)
 			locs[nl++] = kernel_location(p, sym, w[k], k == 0);
-		if (python && (k = merged(p, sym, o->py, e, w, locs, nl))) {
+		if (python && (k = merged(p, sym, o->py, e, w, locs, nl,
+					  o->hide_interpreter))) {
 			nl = k;
 			goto add;
 		}

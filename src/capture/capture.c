@@ -322,6 +322,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	bo.time_ns = t0_real;
 	bo.kernel_subset = true;
 	bo.py = py;
+	bo.hide_interpreter = o->hide_interpreter;
 	err = profile_build(p, c.agg, sym, &bo);
 	if (err)
 		log_error("building the profile failed: %s", strerror(-err));

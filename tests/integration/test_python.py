@@ -234,6 +234,20 @@ def spawn_checks(ver, py):
     t.ok(r.returncode == 0 and not any(fn(x)[0] in ("forked_work", "cycle") for f in st for x in f),
          tag + "without --subprocesses the children are not profiled", show(st))
 
+    # presentation: the interpreter's own frames hidden, the rest in order
+    r, st = run(py, "ctypes", 5, 2, extra=("--hide-interpreter",))
+    cb = {f: c for f, c in st.items() if "py_cmp" in pynames(f)}
+    interp = share(st, lambda f: any(x.startswith("_PyEval_EvalFrame") for x in f))
+    def ordered(f):
+        names = [fn(x)[0] for x in f]
+        try:
+            return names.index("sort_with_c") < names.index("qsort_r") < names.index("py_cmp")
+        except ValueError:
+            return False
+    t.ok(interp == 0 and share(cb, ordered) > 0.8,
+         tag + "--hide-interpreter: no eval loop frames, C and Python still in order (%.2f)" % share(cb, ordered),
+         show(cb, 3))
+
     # the target execs Python in place: detected after the exec
     w = subprocess.Popen(["/bin/sh", "-c", "sleep 1; exec %s %s split 2" % (py, WORKLOAD)])
     time.sleep(0.3)
