@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Runs `zprofd daemon` for real against a native and a Python workload and
+checks the service end to end: readiness, /healthz, /metrics (through
+promtool), windows on disk readable by go tool pprof, /processes JSON, a
+live /debug/pprof/profile capture that does not block /metrics, request
+validation, the bearer token, SIGHUP reload, SIGTERM storing the partial
+window, a bad config file refused with FILE:LINE, and history served by
+/profiles across a restart when the window store is built in."""
+import glob
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from ztest import ROOT, WORKLOAD, ZPROFD, Tap, go_pprof, stop
+
+t = Tap()
+tmp = tempfile.mkdtemp(prefix="zprofd-daemon-")
+PYWORK = os.path.join(ROOT, "tests", "workloads", "py_workload.py")
+WINDOW = 2
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def pyenv_python():
+    found = sorted(glob.glob("/root/.pyenv/versions/3.1[0-3].*/bin/python3.1?"))
+    return found[-1] if found else None
+
+
+class Daemon:
+    def __init__(self, *args, state=None):
+        self.port = free_port()
+        self.state = state or tempfile.mkdtemp(prefix="state-", dir=tmp)
+        self.log = os.path.join(tmp, "daemon-%d.log" % self.port)
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.err = open(self.log, "w")
+        self.p = subprocess.Popen([ZPROFD, "daemon", "--state-dir", self.state, "--listen",
+                                   "127.0.0.1:%d" % self.port, "--window", str(WINDOW),
+                                   "--frequency", "99"] + [str(a) for a in args],
+                                  stdout=subprocess.DEVNULL, stderr=self.err)
+
+    def stderr(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def wait_ready(self, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end and self.p.poll() is None:
+            if "daemon ready, listening on" in self.stderr():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def get(self, path, token=None, timeout=90):
+        """(status, body bytes, headers); HTTP errors are answers too."""
+        req = urllib.request.Request(self.base + path)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read(), r.headers
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), e.headers
+
+    def windows(self):
+        return sorted(f for f in os.listdir(self.state) if re.match(r"w-\d{13}-\d{13}\.pb\.gz$", f))
+
+    def usage(self):
+        """(CPU seconds, RSS bytes) of the daemon so far."""
+        with open("/proc/%d/stat" % self.p.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        return cpu, rss
+
+    def term(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            return self.p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return self.p.wait()
+        finally:
+            self.err.close()
+
+
+def pprof_top(data, name):
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return go_pprof("-top", "-nodecount=30", path)
+
+
+# 1. A bad config file is refused before anything starts.
+bad = os.path.join(tmp, "bad.conf")
+with open(bad, "w") as f:
+    f.write("[daemon]\nfrequency = 19\nwindow = forever\n")
+r = subprocess.run([ZPROFD, "daemon", "--config", bad, "--state-dir", os.path.join(tmp, "never")],
+                   capture_output=True, text=True, timeout=30)
+t.ok(r.returncode == 2, "bad config file: exit 2", r.stderr)
+t.ok("%s:3:" % bad in r.stderr, "bad config file: FILE:LINE in the message", r.stderr)
+t.ok(not os.path.exists(os.path.join(tmp, "never")), "bad config file: nothing created")
+r = subprocess.run([ZPROFD, "daemon", "--window", "0"], capture_output=True, text=True, timeout=30)
+t.ok(r.returncode == 2 and "--window" in r.stderr, "bad --window: exit 2 naming the flag", r.stderr)
+
+# 2. The service against running workloads.
+w = subprocess.Popen([WORKLOAD, "split", "120", "75"])
+py = pyenv_python()
+pw = subprocess.Popen([py, PYWORK, "split", "120"]) if py else None
+conf = os.path.join(tmp, "zprofd.conf")
+with open(conf, "w") as f:
+    f.write("[daemon]\nkernel_stacks = true\n[retention]\nmax_age = 7d\n")
+d = Daemon("--config", conf)
+t0 = time.time()
+t.ok(d.wait_ready(), "daemon logs it is ready", d.stderr())
+status, body, _ = d.get("/healthz")
+t.ok(status == 200 and body == b"ok\n", "/healthz 200 ok", body)
+
+time.sleep(2 * WINDOW + 1.5)
+status, body, hdr = d.get("/metrics")
+metrics = body.decode()
+t.ok(status == 200 and "text/plain" in hdr.get("Content-Type", ""), "/metrics 200 text/plain", status)
+pc = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True)
+t.ok(pc.returncode == 0, "/metrics passes promtool check metrics", pc.stdout + pc.stderr)
+
+
+def metric(name):
+    m = re.search(r"^%s (\S+)$" % re.escape(name), metrics, re.M)
+    return float(m.group(1)) if m else None
+
+
+t.ok((metric("zprofd_samples_total") or 0) > 0, "zprofd_samples_total > 0", metrics)
+t.ok((metric("zprofd_windows_written_total") or 0) >= 2, "zprofd_windows_written_total >= 2")
+for name in ("zprofd_processes_tracked", "zprofd_python_processes", "zprofd_stacks_in_window",
+             "zprofd_window_write_errors_total", 'zprofd_samples_lost_total{reason="ringbuf"}',
+             "process_cpu_seconds_total", "process_resident_memory_bytes"):
+    t.ok(metric(name) is not None, "/metrics has %s" % name)
+
+wins = d.windows()
+t.ok(len(wins) >= 2, "at least 2 windows on disk after %.1f s: %d" % (time.time() - t0, len(wins)),
+     os.listdir(d.state))
+if wins:
+    # windows are contiguous: each starts where the previous ended
+    ranges = [tuple(int(x) for x in re.findall(r"\d{13}", f)) for f in wins]
+    t.ok(all(a[1] == b[0] for a, b in zip(ranges, ranges[1:])), "windows are contiguous", wins)
+    t.ok(all(abs((e - s) - WINDOW * 1000) < 500 for s, e in ranges), "windows last ~%d s" % WINDOW, ranges)
+    top = go_pprof("-top", "-nodecount=40", os.path.join(d.state, wins[-1]))
+    t.ok(top.returncode == 0 and "leaf_hot" in top.stdout, "go tool pprof -top on a window shows leaf_hot",
+         top.stdout + top.stderr)
+    if pw:
+        t.ok("work_a" in top.stdout or "split" in top.stdout,
+             "the window shows the Python workload's functions", top.stdout)
+
+status, body, hdr = d.get("/processes")
+try:
+    procs = json.loads(body)
+except ValueError as e:
+    procs = []
+    t.diag("bad JSON: %s" % e)
+t.ok(status == 200 and "json" in hdr.get("Content-Type", ""), "/processes 200 application/json")
+mine = [p for p in procs if p.get("pid") == w.pid]
+t.ok(len(mine) == 1 and mine[0]["comm"] == "cpu_split" and mine[0]["exe"].endswith("cpu_split"),
+     "/processes lists the workload with comm and exe", body[:2000])
+t.ok(bool(mine) and mine[0]["samples_total"] > 0, "/processes counts the workload's samples", mine)
+t.ok(not any(p.get("pid") == d.p.pid for p in procs), "the daemon does not sample itself")
+
+# 3. Live capture: concurrent /metrics is not blocked while it runs.
+result = {}
+
+
+def capture():
+    result["r"] = d.get("/debug/pprof/profile?seconds=2&pid=%d" % w.pid)
+
+
+th = threading.Thread(target=capture)
+th.start()
+time.sleep(0.5)
+t1 = time.time()
+status, _, _ = d.get("/metrics")
+dt = time.time() - t1
+t.ok(status == 200 and dt < 1.0, "/metrics answers in %.3f s during a capture" % dt)
+status, body, _ = d.get("/debug/pprof/profile?seconds=1")
+t.ok(status == 429, "a second concurrent capture is refused with 429", status)
+th.join(30)
+status, body, hdr = result.get("r", (0, b"", {}))
+t.ok(status == 200 and body[:2] == b"\x1f\x8b", "/debug/pprof/profile?seconds=2 returns gzipped pprof", status)
+top = pprof_top(body, "capture.pb.gz")
+t.ok(top.returncode == 0 and "leaf_hot" in top.stdout and "leaf_cold" in top.stdout,
+     "go tool pprof reads the capture and shows the workload", top.stdout + top.stderr)
+m = re.search(r"Duration: ([\d.]+)s", top.stdout)
+t.ok(m is not None and 1.5 <= float(m.group(1)) <= 3.0, "capture duration ~2 s", top.stdout[:600])
+t.ok("work_a" not in top.stdout, "pid= keeps other processes out of the capture", top.stdout)
+
+# 4. Malformed requests.
+for path, want in (("/debug/pprof/profile?seconds=0", 400), ("/debug/pprof/profile?seconds=61", 400),
+                   ("/debug/pprof/profile?seconds=abc", 400), ("/debug/pprof/profile?pid=-3", 400),
+                   ("/debug/pprof/profile?seconds=1&bogus=1", 400), ("/metrics?x=1", 400),
+                   ("/processes?seconds=1", 400), ("/nope", 404), ("/metrics/", 404)):
+    status, body, _ = d.get(path)
+    t.ok(status == want, "%s -> %d (got %d: %s)" % (path, want, status, body[:80]))
+
+# 5. SIGHUP: restart-only changes are reported, live ones applied.
+with open(conf, "w") as f:
+    f.write("[daemon]\nkernel_stacks = false\n[retention]\nmax_age = 1d\n")
+d.p.send_signal(signal.SIGHUP)
+time.sleep(1)
+log = d.stderr()
+t.ok("daemon.kernel_stacks change to false needs a restart" in log, "SIGHUP: restart-only change logged", log[-2000:])
+t.ok(re.search(r"retention.max_age = 1d", log) is not None, "SIGHUP: live change logged", log[-2000:])
+with open(conf, "w") as f:
+    f.write("[daemon]\nbogus = 1\n")
+d.p.send_signal(signal.SIGHUP)
+time.sleep(1)
+t.ok("reload refused" in d.stderr() and d.p.poll() is None, "SIGHUP with a bad file: refused, still running")
+status, _, _ = d.get("/healthz")
+t.ok(status == 200, "still serving after reloads")
+
+# 6. SIGTERM stores the partial window and exits 0.
+before = set(d.windows())
+cpu, rss = d.usage()
+elapsed = time.time() - t0
+t.diag("daemon: %.2f CPU s over %.1f s (%.1f%% of one CPU), RSS %.1f MiB" %
+       (cpu, elapsed, 100 * cpu / elapsed, rss / 2**20))
+time.sleep(0.5)
+rc = d.term()
+t.ok(rc == 0, "SIGTERM: exit 0", d.stderr()[-2000:])
+new = sorted(set(d.windows()) - before)
+t.ok(len(new) >= 1, "SIGTERM: the partial window is on disk", new)
+if new:
+    s, e = (int(x) for x in re.findall(r"\d{13}", new[-1]))
+    top = go_pprof("-top", os.path.join(d.state, new[-1]))
+    t.ok(top.returncode == 0, "the partial window is a readable profile", top.stderr)
+t.ok(not glob.glob(os.path.join(d.state, "*.tmp")), "no temporary files left")
+
+# 7. Bearer token.
+tok = os.path.join(tmp, "token")
+with open(tok, "w") as f:
+    f.write("s3cret-token\n")
+os.chmod(tok, 0o600)
+d2 = Daemon("--auth-token-file", tok)
+t.ok(d2.wait_ready(), "daemon with a token starts", d2.stderr())
+t.ok(d2.get("/healthz")[0] == 200, "token: /healthz stays public")
+t.ok(d2.get("/metrics")[0] == 401, "token: /metrics without it is 401")
+t.ok(d2.get("/metrics", token="wrong")[0] == 401, "token: a wrong one is 401")
+t.ok(d2.get("/processes", token="s3cret-token")[0] == 200, "token: with it 200")
+t.ok(d2.term() == 0, "token daemon: SIGTERM exit 0")
+
+stop(w)
+if pw:
+    stop(pw)
+t.done()
