@@ -294,6 +294,17 @@ static int validate(const struct profile *p)
 		    p->locations[i].function_id > p->nfunctions)
 			return -EINVAL;
 	}
+	for (i = 0; i < p->nlabelsets; i++) {
+		const struct pf_labelset *ls = &p->labelsets[i];
+
+		if (ls->first > p->nlabel_kv ||
+		    ls->n > (p->nlabel_kv - ls->first) / 2)
+			return -EINVAL;
+		for (j = 0; j < 2 * (size_t)ls->n; j++) {
+			if (p->label_kv[ls->first + j] >= p->nstrings)
+				return -EINVAL;
+		}
+	}
 	for (j = 0; j < p->nsamples; j++) {
 		s = &p->samples[j];
 		if (profile__check_sample(p, s))
@@ -356,6 +367,10 @@ static void put_sample(struct pbuf *b, const struct profile *p,
 	 * Numeric labels are always written; pprof itself drops one whose
 	 * value is 0 (pid 0, the idle task) since proto3 cannot tell it from
 	 * "unset". Empty string labels are left out for the same reason.
+	 * The label set follows, one string label per pair in the set's
+	 * key order (daemon mode: exe, container_id, pod_uid, ...); the
+	 * reader (pprof_read.c) maps every string label but comm and
+	 * thread_name back into a set.
 	 */
 	put_label(b, xs->idx[XS_PID], 0, s->pid);
 	put_label(b, xs->idx[XS_TID], 0, s->tid);
@@ -363,6 +378,15 @@ static void put_sample(struct pbuf *b, const struct profile *p,
 		put_label(b, xs->idx[XS_COMM], s->comm, 0);
 	if (s->thread_name)
 		put_label(b, xs->idx[XS_THREAD_NAME], s->thread_name, 0);
+	if (s->labelset) {
+		const struct pf_labelset *ls = &p->labelsets[s->labelset - 1];
+		const uint32_t *kv = p->label_kv + ls->first;
+
+		for (i = 0; i < ls->n; i++) {
+			if (kv[2 * i] && kv[2 * i + 1])
+				put_label(b, kv[2 * i], kv[2 * i + 1], 0);
+		}
+	}
 	pb_close(b, body);
 }
 
@@ -384,6 +408,17 @@ static void put_mapping(struct pbuf *b, uint32_t id, const struct pf_mapping *m)
 	pb_close(b, body);
 }
 
+/*
+ * profile.proto has no field for our frame kind, and an extension field
+ * would be dropped by every tool that rewrites the file, so the kind is
+ * implied by what profile_build.c writes and pprof_read.c infers it back:
+ * kernel when the mapping's or the function's file is "[kernel.kallsyms]";
+ * Python when there is no mapping, the address is 0 and a named function's
+ * system name differs from its name (Python functions have none, see
+ * put_function()); native otherwise (markers such as "[truncated]" carry a
+ * system name equal to their name, so they read back as native). A builder
+ * that adds a new kind of frame has to keep this rule true.
+ */
 static void put_location(struct pbuf *b, uint32_t id,
 			 const struct pf_location *l)
 {

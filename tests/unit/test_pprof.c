@@ -95,7 +95,7 @@ struct d_sample {
 	size_t nlocs, cap_locs;
 	int64_t values[4];
 	size_t nvalues;
-	struct d_label labels[8];
+	struct d_label labels[16];
 	size_t nlabels;
 };
 
@@ -195,7 +195,7 @@ static void dec_sample(struct rd r, struct d_sample *s)
 				    (int64_t)rd_varint(&sub);
 			}
 		} else if (f == 3 && sub.p) {
-			assert_true(s->nlabels < 8);
+			assert_true(s->nlabels < 16);
 			dec_label(sub, &s->labels[s->nlabels++]);
 		} else {
 			fail_msg("Sample: field %u", f);
@@ -896,6 +896,62 @@ static void test_invalid(void **state)
 	profile__free(p);
 }
 
+/*
+ * A sample's label set follows pid, tid, comm and thread_name as string
+ * labels in key order; label sets that point outside the profile are
+ * refused like any other dangling index.
+ */
+static void test_labelset(void **state)
+{
+	static const struct pf_label l[] = {
+		{ PF_LABEL_POD_UID, "pod-7" },
+		{ PF_LABEL_CONTAINER_ID, "c0ffee" },
+		{ PF_LABEL_QOS_CLASS, "" },
+		{ PF_LABEL_EXE, "/usr/bin/app" },
+	};
+	struct profile *p = profile__new();
+	const struct d_sample *s;
+	struct d_profile d;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	uint32_t set;
+
+	(void)state;
+	assert_non_null(p);
+	set = profile__labelset(p, l, 4);
+	assert_int_equal(
+	    profile__add_sample_ls(p, NULL, 0, 1, 9, 10, "app", "w", set), 0);
+	assert_int_equal(profile__add_sample(p, NULL, 0, 1, 9, 10, "app", "w"),
+			 0);
+	encode_decode(p, &d);
+	assert_unique_strings(&d);
+	s = &d.samples[0];
+	assert_int_equal(s->nlabels, 7);
+	assert_string_equal(dstr(&d, s->labels[0].key), "pid");
+	assert_string_equal(dstr(&d, s->labels[3].key), "thread_name");
+	assert_string_equal(dstr(&d, s->labels[4].key), PF_LABEL_CONTAINER_ID);
+	assert_string_equal(dstr(&d, s->labels[4].str), "c0ffee");
+	assert_int_equal(s->labels[4].num, 0);
+	assert_string_equal(dstr(&d, s->labels[5].key), PF_LABEL_EXE);
+	assert_string_equal(dstr(&d, s->labels[6].key), PF_LABEL_POD_UID);
+	assert_string_equal(dstr(&d, s->labels[6].str), "pod-7");
+	assert_null(dlabel(&d, s, PF_LABEL_QOS_CLASS));
+	assert_int_equal(d.samples[1].nlabels, 4);
+	d_free(&d);
+
+	p->label_kv[1] = p->nstrings;
+	assert_int_equal(pprof_encode(p, &buf, &len), -EINVAL);
+	p->label_kv[1] = 0; /* an empty value is skipped, not an error */
+	assert_int_equal(pprof_encode(p, &buf, &len), 0);
+	free(buf);
+	p->labelsets[0].n = 100;
+	assert_int_equal(pprof_encode(p, &buf, &len), -EINVAL);
+	p->labelsets[0].n = 3;
+	p->samples[1].labelset = 2;
+	assert_int_equal(pprof_encode(p, &buf, &len), -EINVAL);
+	profile__free(p);
+}
+
 /* Format selection lives next to the encoders it picks (format.c). */
 static void test_output_format(void **state)
 {
@@ -953,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_roundtrip),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_labelset),
 		cmocka_unit_test(test_output_format),
 	};
 

@@ -2,8 +2,8 @@
 /*
  * Unit tests for the profile model (src/output/profile.c): interning and
  * de-duplication of every table, id numbering, hash-table growth past 100k
- * entries, the sticky error, sample copying, and the frame label rules the
- * folded and flame graph encoders depend on.
+ * entries, the sticky error, sample copying, label sets, summing samples,
+ * and the frame label rules the folded and flame graph encoders depend on.
  */
 #include "testutil.h"
 
@@ -268,6 +268,235 @@ static void test_add_sample(void **state)
 	    profile__add_sample(NULL, NULL, 0, 1, 0, 0, NULL, NULL), -EINVAL);
 }
 
+static void test_string_n(void **state)
+{
+	struct profile *p = *state;
+	uint32_t a;
+
+	/* Up to n bytes, and never past a NUL (a C string cannot hold it). */
+	a = profile__string_n(p, "alphabet", 5);
+	assert_string_equal(profile__str(p, a), "alpha");
+	assert_int_equal(profile__string(p, "alpha"), a);
+	assert_int_equal(profile__string_n(p, "alpha\0junk", 10), a);
+	assert_int_equal(profile__string_n(p, "x", 0), 0);
+	assert_int_equal(profile__string_n(p, NULL, 3), 0);
+	assert_int_equal(profile__find_string(p, "alpha"), a);
+	assert_int_equal(profile__find_string(p, "alphabet"), 0);
+	assert_int_equal(profile__find_string(p, ""), 0);
+	assert_int_equal(profile__find_string(NULL, "alpha"), 0);
+	assert_int_equal(p->nstrings, 2);
+}
+
+static void test_labelset(void **state)
+{
+	struct profile *p = *state;
+	const struct pf_label a[] = {
+		{ PF_LABEL_POD_UID, "pod-1" },
+		{ PF_LABEL_CONTAINER_ID, "c1" },
+		{ PF_LABEL_QOS_CLASS, "" },
+		{ PF_LABEL_NODE, NULL },
+	};
+	const struct pf_label b[] = {
+		{ PF_LABEL_CONTAINER_ID, "c1" },
+		{ PF_LABEL_POD_UID, "pod-1" },
+		{ PF_LABEL_CONTAINER_ID, "c1" },
+	};
+	const struct pf_label multi[] = {
+		{ "k", "2" },
+		{ "k", "1" },
+	};
+	const struct pf_label empty[] = { { "k", "" } };
+	struct pf_label many[PF_LABELSET_MAX + 1];
+	const struct pf_labelset *ls;
+	uint32_t s1, s2, s3, kv[4], i;
+
+	s1 = profile__labelset(p, a, 4);
+	s2 = profile__labelset(p, b, 3);
+	assert_int_equal(s1, 1);
+	/* Order and repeats do not matter; empty values are no labels. */
+	assert_int_equal(s2, s1);
+	ls = &p->labelsets[s1 - 1];
+	assert_int_equal(ls->n, 2);
+	/* Pairs sorted by key: container_id before pod_uid. */
+	assert_string_equal(profile__str(p, p->label_kv[ls->first]),
+			    PF_LABEL_CONTAINER_ID);
+	assert_string_equal(profile__str(p, p->label_kv[ls->first + 3]),
+			    "pod-1");
+	assert_string_equal(profile__label(p, s1, PF_LABEL_POD_UID), "pod-1");
+	assert_string_equal(profile__label(p, s1, PF_LABEL_QOS_CLASS), "");
+	assert_string_equal(profile__label(p, 0, PF_LABEL_POD_UID), "");
+	assert_string_equal(profile__label(p, 99, PF_LABEL_POD_UID), "");
+	/* The key of an empty value never enters the string table. */
+	assert_int_equal(profile__find_string(p, PF_LABEL_QOS_CLASS), 0);
+	assert_int_equal(profile__labelset(p, empty, 1), 0);
+	assert_int_equal(profile__labelset(p, NULL, 0), 0);
+
+	/* A key may repeat with different values, sorted by value. */
+	s3 = profile__labelset(p, multi, 2);
+	assert_int_equal(s3, 2);
+	assert_int_equal(p->labelsets[s3 - 1].n, 2);
+	assert_string_equal(profile__label(p, s3, "k"), "1");
+
+	/* By ids: the same set is found again. */
+	kv[0] = profile__string(p, PF_LABEL_POD_UID);
+	kv[1] = profile__string(p, "pod-1");
+	kv[2] = profile__string(p, PF_LABEL_CONTAINER_ID);
+	kv[3] = profile__string(p, "c1");
+	assert_int_equal(profile__labelset_ids(p, kv, 2), s1);
+	kv[3] = 0;
+	assert_int_equal(profile__labelset_ids(p, kv, 2), 3);
+	assert_int_equal(p->nlabelsets, 3);
+	assert_int_equal(profile__status(p), 0);
+
+	/* Builder bugs are sticky, as for locations. */
+	for (i = 0; i <= PF_LABELSET_MAX; i++) {
+		many[i].key = "k";
+		many[i].value = "v";
+	}
+	assert_int_equal(profile__labelset(p, many, PF_LABELSET_MAX), 4);
+	assert_int_equal(p->labelsets[3].n, 1);
+	assert_int_equal(profile__labelset(p, many, PF_LABELSET_MAX + 1), 0);
+	assert_int_equal(profile__status(p), -EINVAL);
+}
+
+static void test_labelset_invalid(void **state)
+{
+	static const struct pf_label reserved[] = { { "comm", "x" } };
+	static const struct pf_label nokey[] = { { NULL, "x" } };
+	static const struct pf_label emptykey[] = { { "", "x" } };
+	struct profile *p;
+	uint32_t kv[2];
+
+	(void)state;
+	p = profile__new();
+	assert_non_null(p);
+	assert_int_equal(profile__labelset(p, reserved, 1), 0);
+	assert_int_equal(profile__status(p), -EINVAL);
+	profile__free(p);
+	p = profile__new();
+	assert_non_null(p);
+	assert_int_equal(profile__labelset(p, nokey, 1), 0);
+	assert_int_equal(profile__status(p), -EINVAL);
+	profile__free(p);
+	p = profile__new();
+	assert_non_null(p);
+	assert_int_equal(profile__labelset(p, emptykey, 1), 0);
+	assert_int_equal(profile__status(p), -EINVAL);
+	profile__free(p);
+	p = profile__new();
+	assert_non_null(p);
+	kv[0] = 7; /* never issued */
+	kv[1] = 0;
+	assert_int_equal(profile__labelset_ids(p, kv, 1), 0);
+	assert_int_equal(profile__status(p), -EINVAL);
+	profile__free(p);
+	p = profile__new();
+	assert_non_null(p);
+	kv[0] = profile__string(p, "tid");
+	kv[1] = profile__string(p, "1");
+	assert_int_equal(profile__labelset_ids(p, kv, 1), 0);
+	assert_int_equal(profile__status(p), -EINVAL);
+	profile__free(p);
+}
+
+static void test_sample_labelset(void **state)
+{
+	static const struct pf_label l[] = { { PF_LABEL_EXE, "/bin/x" } };
+	struct profile *p = *state;
+	uint32_t set = profile__labelset(p, l, 1);
+
+	assert_int_equal(
+	    profile__add_sample_ls(p, NULL, 0, 1, 1, 1, "x", NULL, set), 0);
+	assert_int_equal(p->samples[0].labelset, set);
+	assert_int_equal(profile__check_sample(p, &p->samples[0]), 0);
+	/* An id never issued: rejected, not sticky. */
+	assert_int_equal(
+	    profile__add_sample_ls(p, NULL, 0, 1, 1, 1, "x", NULL, set + 1),
+	    -EINVAL);
+	assert_int_equal(profile__status(p), 0);
+	p->samples[0].labelset = set + 1;
+	assert_int_equal(profile__check_sample(p, &p->samples[0]), -EINVAL);
+	p->samples[0].labelset = set;
+	/* The legacy call carries no label set. */
+	assert_int_equal(profile__add_sample(p, NULL, 0, 1, 1, 1, "x", NULL),
+			 0);
+	assert_int_equal(p->samples[1].labelset, 0);
+}
+
+static void test_sum_sample(void **state)
+{
+	static const struct pf_label l[] = { { PF_LABEL_EXE, "/bin/x" } };
+	struct profile *p = *state;
+	struct pf_sample s = { .pid = 5, .tid = 6, .count = 2 };
+	uint32_t f, locs[2];
+
+	f = profile__function(p, "f", NULL, NULL, 0);
+	locs[0] = profile__location(p, 0, 0x10, f, 0, PF_FRAME_NATIVE);
+	locs[1] = profile__location(p, 0, 0x20, f, 0, PF_FRAME_NATIVE);
+	s.comm = profile__string(p, "app");
+	/* Appended by the plain call first: the index catches up. */
+	assert_int_equal(profile__add_sample(p, locs, 2, 1, 5, 6, "app", NULL),
+			 0);
+	assert_int_equal(profile__sum_sample(p, locs, 2, &s), 0);
+	assert_int_equal(p->nsamples, 1);
+	assert_int_equal(p->samples[0].count, 3);
+	/* Any difference makes another sample. */
+	assert_int_equal(profile__sum_sample(p, locs, 1, &s), 0);
+	s.tid = 7;
+	assert_int_equal(profile__sum_sample(p, locs, 2, &s), 0);
+	s.tid = 6;
+	s.labelset = profile__labelset(p, l, 1);
+	assert_int_equal(profile__sum_sample(p, locs, 2, &s), 0);
+	assert_int_equal(profile__sum_sample(p, locs, 2, &s), 0);
+	assert_int_equal(p->nsamples, 4);
+	assert_int_equal(p->samples[3].count, 4);
+	/* Appended after the index exists, then summed into. */
+	assert_int_equal(profile__add_sample_ids(p, locs + 1, 1, &s), 0);
+	assert_int_equal(profile__sum_sample(p, locs + 1, 1, &s), 0);
+	assert_int_equal(p->nsamples, 5);
+	assert_int_equal(p->samples[4].count, 4);
+	/* Saturates rather than wrapping. */
+	s.count = INT64_MAX;
+	assert_int_equal(profile__sum_sample(p, locs + 1, 1, &s), 0);
+	assert_true(p->samples[4].count == INT64_MAX);
+	/* Bad records are refused without harm. */
+	s.comm = 999;
+	assert_int_equal(profile__sum_sample(p, locs, 2, &s), -EINVAL);
+	assert_int_equal(profile__add_sample_ids(p, locs, 2, &s), -EINVAL);
+	s.comm = 0;
+	s.count = 0;
+	assert_int_equal(profile__sum_sample(p, locs, 2, &s), -EINVAL);
+	assert_int_equal(profile__sum_sample(p, locs, 2, NULL), -EINVAL);
+	assert_int_equal(profile__sum_sample(NULL, locs, 2, &s), -EINVAL);
+	assert_int_equal(profile__status(p), 0);
+	/* Many distinct samples: the index grows and still finds each. */
+	s.count = 1;
+	for (s.pid = 0; s.pid < 5000; s.pid++)
+		assert_int_equal(profile__sum_sample(p, locs, 2, &s), 0);
+	for (s.pid = 0; s.pid < 5000; s.pid++)
+		assert_int_equal(profile__sum_sample(p, locs, 2, &s), 0);
+	assert_int_equal(p->nsamples, 5 + 5000); /* comm differs now */
+}
+
+static void test_intern_records(void **state)
+{
+	struct profile *p = *state;
+	struct pf_mapping m = { .start = 1, .limit = 2 };
+	struct pf_function f = { .start_line = 3 };
+
+	m.filename = profile__string(p, "/lib/a.so");
+	f.name = profile__string(p, "fn");
+	assert_int_equal(profile__intern_mapping(p, &m),
+			 profile__mapping(p, 1, 2, 0, "/lib/a.so", NULL));
+	assert_int_equal(profile__intern_function(p, &f),
+			 profile__function(p, "fn", NULL, NULL, 3));
+	assert_int_equal(p->nmappings, 1);
+	assert_int_equal(p->nfunctions, 1);
+	f.filename = 99;
+	assert_int_equal(profile__intern_function(p, &f), 0);
+	assert_int_equal(profile__status(p), -EINVAL);
+}
+
 static const char *label(struct profile *p, uint32_t loc)
 {
 	static char buf[256];
@@ -407,6 +636,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sticky_nomem, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_add_sample, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_string_n, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_labelset, setup, teardown),
+		cmocka_unit_test(test_labelset_invalid),
+		cmocka_unit_test_setup_teardown(test_sample_labelset, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sum_sample, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_intern_records, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_label_sanitize, setup,
