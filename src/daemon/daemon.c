@@ -4,21 +4,20 @@
  * the symbolizers and the aggregators, and multiplexes with epoll: the ring
  * buffer, a signalfd (SIGINT/SIGTERM stop, SIGHUP reloads) and a periodic
  * timerfd that closes a window. Closing a window builds a symbolized
- * profile from the aggregator, encodes it as gzipped pprof, stores it,
+ * profile from the aggregator, labels each sample with its process's
+ * container and pod, encodes it as gzipped pprof, stores it,
  * resets the aggregator and only then releases the symbols of processes
  * that exited (the build still needed them). The loop also serves the live
  * capture slot and publishes counters for /metrics about once a second, so
  * a scrape never reaches into main-thread state.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +29,7 @@
 #include "output.h"
 #include "privileges.h"
 #include "profile_build.h"
+#include "store.h"
 
 #define POLL_MS	      100
 #define PUBLISH_NS    1000000000ll
@@ -64,61 +64,6 @@ int daemon_encode_gz(const struct profile *p, uint8_t **buf, size_t *len)
 	}
 	*buf = (uint8_t *)mem;
 	*len = n;
-	return 0;
-}
-
-/*
- * Until the window store takes over: one file per window in the state
- * directory, named as the store names them (w-<start_ms>-<end_ms>.pb.gz,
- * 13-digit zero-padded epoch milliseconds), written to a .tmp, fsync'ed and
- * renamed so a crash leaves the whole window or nothing.
- */
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int window_put(struct daemon *d, int64_t start_ms, int64_t end_ms,
-		      const uint8_t *buf, size_t len)
-{
-	char path[4096], tmp[4120];
-	int fd, dfd, err = 0;
-
-	if (snprintf(path, sizeof(path), "%s/w-%013lld-%013lld.pb.gz",
-		     d->cfg->state_dir, (long long)start_ms,
-		     (long long)end_ms) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, buf, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		return err;
-	}
-	dfd = open(d->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	return 0;
 }
 
@@ -175,10 +120,66 @@ static void release_exited(struct daemon *d)
 	}
 }
 
+/* Label pairs every sample of a build carries: node and [labels]. */
+static uint32_t add_static_labels(const struct daemon *d, struct pf_label *kv)
+{
+	uint32_t n = 0, i;
+
+	kv[n++] = (struct pf_label){ PF_LABEL_NODE, d->node_name };
+	for (i = 0; i < d->cfg->nlabels; i++)
+		kv[n++] = (struct pf_label){ d->cfg->labels[i].name,
+					     d->cfg->labels[i].value };
+	return n;
+}
+
+/*
+ * Give each sample of P its process's label set: executable, cgroup,
+ * container and pod, plus the static ones. Sets are interned per process
+ * once per build (GEN), so a window's many samples of one process cost one
+ * table probe each.
+ */
+static void label_samples(struct daemon *d, struct profile *p)
+{
+	struct pf_label kv[PF_LABELSET_MAX];
+	uint32_t nstatic = add_static_labels(d, kv), base, n;
+	uint64_t gen = ++d->build_gen;
+	struct proc_entry *e;
+	size_t i;
+
+	base = profile__labelset(p, kv, nstatic);
+	for (i = 0; i < p->nsamples; i++) {
+		e = proctable__find(d->procs, p->samples[i].pid);
+		if (!e) {
+			p->samples[i].labelset = base;
+			continue;
+		}
+		if (e->labelset_gen != gen) {
+			n = nstatic;
+			kv[n++] = (struct pf_label){ PF_LABEL_EXE, e->exe };
+			kv[n++] =
+			    (struct pf_label){ PF_LABEL_CGROUP, e->cgroup };
+			kv[n++] = (struct pf_label){ PF_LABEL_CONTAINER_ID,
+						     e->container_id };
+			kv[n++] =
+			    (struct pf_label){ PF_LABEL_POD_UID, e->pod_uid };
+			kv[n++] = (struct pf_label){ PF_LABEL_QOS_CLASS,
+						     cgroup_qos_name(e->qos) };
+			kv[n++] = (struct pf_label){ PF_LABEL_CONTAINER_RUNTIME,
+						     cgroup_runtime_name(
+							 e->runtime) };
+			e->labelset = profile__labelset(p, kv, n);
+			e->labelset_gen = gen;
+		}
+		p->samples[i].labelset = e->labelset;
+	}
+}
+
 static int build(struct daemon *d, struct profile *p,
 		 const struct aggregator *agg, int64_t start_real_ns,
 		 int64_t duration_ns)
 {
+	int err;
+
 	struct profile_build_opts bo = {
 		.period_ns = 1000000000ll / d->cfg->frequency_hz,
 		.duration_ns = duration_ns,
@@ -186,7 +187,11 @@ static int build(struct daemon *d, struct profile *p,
 		.py = d->py,
 	};
 
-	return profile_build(p, agg, d->sym, &bo);
+	err = profile_build(p, agg, d->sym, &bo);
+	if (err)
+		return err;
+	label_samples(d, p);
+	return profile__status(p);
 }
 
 /* Close the window [window_start, END): build, encode, store, reset. */
@@ -210,7 +215,8 @@ static void flush_window(struct daemon *d, int64_t end_ms, int64_t end_ns)
 	if (!err)
 		err = daemon_encode_gz(p, &buf, &len);
 	if (!err)
-		err = window_put(d, d->window_start_ms, end_ms, buf, len);
+		err =
+		    store__put(d->store, d->window_start_ms, end_ms, buf, len);
 	if (err) {
 		d->window_write_errors++;
 		log_warn("window %lld-%lld not stored: %s",
@@ -239,9 +245,13 @@ static void publish(struct daemon *d)
 	uint64_t st[ZP_STAT__MAX] = {};
 	struct symbolizer_stats ss;
 	struct pysym_stats ps = {};
+	struct store_counters sc;
 	struct agg_stats as;
 
 	sampler__stats(d->smp, st);
+	store__counters(d->store, &sc);
+	metric_set(d->m.store_bytes, sc.bytes);
+	metric_set(d->m.store_windows, sc.windows);
 	aggregator__stats(d->agg, &as);
 	symbolizer__stats(d->sym, &ss);
 	if (d->py)
@@ -340,8 +350,21 @@ static void apply_log_level(const struct daemon *d)
 				     : (enum log_level)d->cfg->log_level);
 }
 
+static void store_limits_from(const struct zp_config *c,
+			      struct store_limits *lim)
+{
+	*lim = (struct store_limits){
+		.max_bytes = c->max_bytes,
+		.max_age_ms = (int64_t)c->max_age_s * 1000,
+		/* a full check of every window would make a start after a
+		 * week of history slow; torn writes are the newest ones */
+		.verify_newest = 16,
+	};
+}
+
 static void reload(struct daemon *d)
 {
+	struct store_limits lim;
 	struct config_change ch[32];
 	struct zp_config next = {};
 	char err[512];
@@ -385,6 +408,11 @@ static void reload(struct daemon *d)
 	}
 	apply_log_level(d);
 	proctable__refilter(d->procs, d->cfg);
+	store_limits_from(d->cfg, &lim);
+	rc = store__set_limits(d->store, &lim);
+	if (rc)
+		log_error("reload: new retention limits not applied: %s",
+			  strerror(-rc));
 out:
 	config__free(&next);
 }
@@ -498,17 +526,6 @@ static int http_setup(struct daemon *d, char *addr, size_t addrlen)
 	return daemon_api_routes(d);
 }
 
-static int state_dir_setup(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st))
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
 static void read_signals(int sfd, bool *stop, bool *hup)
 {
 	struct signalfd_siginfo si;
@@ -536,6 +553,7 @@ int daemon_run(struct zp_config *cfg, const char *config_path,
 		.event_cb = on_event,
 	};
 	struct daemon *d = calloc(1, sizeof(*d));
+	struct store_limits lim;
 	struct epoll_event evs[8];
 	char addr[CONFIG_HOST_LEN + 16];
 	int ep = -1, sfd = -1, tfd = -1, err = 0, n, i, status = 1;
@@ -572,10 +590,16 @@ int daemon_run(struct zp_config *cfg, const char *config_path,
 	err = privileges_check_bpf();
 	if (err)
 		goto out;
-	err = state_dir_setup(cfg->state_dir);
-	if (err) {
-		log_error("cannot use the state directory %s: %s",
-			  cfg->state_dir, strerror(-err));
+	store_limits_from(cfg, &lim);
+	d->store = store__open(cfg->state_dir, &lim, &err);
+	if (!d->store) {
+		if (err == -EBUSY)
+			log_error("the state directory %s is in use by another "
+				  "zprofd",
+				  cfg->state_dir);
+		else
+			log_error("cannot use the state directory %s: %s",
+				  cfg->state_dir, strerror(-err));
 		goto out;
 	}
 	d->metrics = metrics__new(&err);
@@ -719,6 +743,7 @@ out:
 	aggregator__free(d->agg);
 	proctable__free(d->procs);
 	metrics__free(d->metrics);
+	store__free(d->store);
 	free(d->cap.buf);
 	pthread_cond_destroy(&d->cap.cond);
 	pthread_mutex_destroy(&d->cap.lock);

@@ -40,6 +40,7 @@
 #include "proctable.h"
 #include "pysym.h"
 #include "sampler.h"
+#include "store.h"
 #include "symbolize.h"
 #include "tracker.h"
 
@@ -90,6 +91,7 @@ struct daemon {
 	struct sampler *smp;
 	struct aggregator *agg;
 	uint64_t window_no;
+	uint64_t build_gen;	 /* profile builds, for label set caching */
 	int64_t window_start_ms; /* Unix epoch */
 	int64_t window_start_ns; /* CLOCK_MONOTONIC */
 	uint64_t samples_total;
@@ -102,6 +104,7 @@ struct daemon {
 
 	/* shared, with their own locking */
 	struct proctable *procs;
+	struct store *store;
 	struct metrics *metrics;
 	struct daemon_metrics m;
 	struct capture_slot cap;

@@ -251,7 +251,7 @@ void proctable__refresh(struct proctable *t, uint32_t pid,
 	read_exe(t, &upd);
 	upd.allowed = verdict(&upd, cfg);
 	/* a new program is a new label set */
-	upd.labelset_window = 0;
+	upd.labelset_gen = 0;
 	pthread_mutex_lock(&t->lock);
 	*e = upd;
 	pthread_mutex_unlock(&t->lock);

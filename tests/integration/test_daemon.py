@@ -4,9 +4,10 @@
 checks the service end to end: readiness, /healthz, /metrics (through
 promtool), windows on disk readable by go tool pprof, /processes JSON, a
 live /debug/pprof/profile capture that does not block /metrics, request
-validation, the bearer token, SIGHUP reload, SIGTERM storing the partial
-window, a bad config file refused with FILE:LINE, and history served by
-/profiles across a restart when the window store is built in."""
+validation, merged and filtered history from /profiles (also after a
+restart on the same state directory), the bearer token, SIGHUP reload,
+SIGTERM storing the partial window, and a bad config file refused with
+FILE:LINE."""
 import glob
 import json
 import os
@@ -42,7 +43,7 @@ def pyenv_python():
 
 
 class Daemon:
-    def __init__(self, *args, state=None):
+    def __init__(self, *args, state=None, env=None):
         self.port = free_port()
         self.state = state or tempfile.mkdtemp(prefix="state-", dir=tmp)
         self.log = os.path.join(tmp, "daemon-%d.log" % self.port)
@@ -51,7 +52,8 @@ class Daemon:
         self.p = subprocess.Popen([ZPROFD, "daemon", "--state-dir", self.state, "--listen",
                                    "127.0.0.1:%d" % self.port, "--window", str(WINDOW),
                                    "--frequency", "99"] + [str(a) for a in args],
-                                  stdout=subprocess.DEVNULL, stderr=self.err)
+                                  stdout=subprocess.DEVNULL, stderr=self.err,
+                                  env=dict(os.environ, **(env or {})))
 
     def stderr(self):
         with open(self.log) as f:
@@ -213,7 +215,32 @@ for path, want in (("/debug/pprof/profile?seconds=0", 400), ("/debug/pprof/profi
     status, body, _ = d.get(path)
     t.ok(status == want, "%s -> %d (got %d: %s)" % (path, want, status, body[:80]))
 
-# 5. SIGHUP: restart-only changes are reported, live ones applied.
+# 5. /profiles: stored windows merged, filtered, in two formats.
+status, body, hdr = d.get("/profiles?from=0")
+nwin = int(hdr.get("X-Zprofd-Windows", "0")) if status == 200 else 0
+t.ok(status == 200 and nwin >= 2, "/profiles?from=0 merges every stored window (%d)" % nwin, body[:200])
+top = pprof_top(body, "merged.pb.gz")
+t.ok(top.returncode == 0 and "leaf_hot" in top.stdout, "go tool pprof reads the merged profile",
+     top.stdout + top.stderr)
+m = re.search(r"Duration: ([\d.]+)s", top.stdout)
+t.ok(m is not None and float(m.group(1)) >= nwin * WINDOW - 1,
+     "merged duration covers the windows (%s s)" % (m.group(1) if m else "?"), top.stdout[:600])
+raw = go_pprof("-raw", os.path.join(tmp, "merged.pb.gz"))
+t.ok("exe:[%s]" % WORKLOAD in raw.stdout and "cgroup:[" in raw.stdout,
+     "samples carry exe and cgroup labels", raw.stdout[:3000])
+status, body, _ = d.get("/profiles?from=0&format=folded&pid=%d" % w.pid)
+folded = body.decode(errors="replace")
+lines = [l for l in folded.splitlines() if l.strip()]
+t.ok(status == 200 and lines and all(l.startswith("cpu_split;") for l in lines) and "leaf_hot" in folded,
+     "/profiles format=folded pid= has only the workload", folded[:1500])
+status, body, _ = d.get("/profiles?from=0&format=folded&comm=cpu_split&container=abcdef")
+t.ok(status == 200 and not body.strip(), "/profiles container filter with no match: empty", body[:300])
+for path in ("/profiles?from=10&to=5", "/profiles?format=svg", "/profiles?container=XYZ",
+             "/profiles?pod=%20", "/profiles?from=-1", "/profiles?window=1"):
+    status, body, _ = d.get(path)
+    t.ok(status == 400, "%s -> 400 (got %d: %s)" % (path, status, body[:80]))
+
+# 6. SIGHUP: restart-only changes are reported, live ones applied.
 with open(conf, "w") as f:
     f.write("[daemon]\nkernel_stacks = false\n[retention]\nmax_age = 1d\n")
 d.p.send_signal(signal.SIGHUP)
@@ -229,7 +256,7 @@ t.ok("reload refused" in d.stderr() and d.p.poll() is None, "SIGHUP with a bad f
 status, _, _ = d.get("/healthz")
 t.ok(status == 200, "still serving after reloads")
 
-# 6. SIGTERM stores the partial window and exits 0.
+# 7. SIGTERM stores the partial window and exits 0.
 before = set(d.windows())
 cpu, rss = d.usage()
 elapsed = time.time() - t0
@@ -246,17 +273,44 @@ if new:
     t.ok(top.returncode == 0, "the partial window is a readable profile", top.stderr)
 t.ok(not glob.glob(os.path.join(d.state, "*.tmp")), "no temporary files left")
 
-# 7. Bearer token.
+# 8. A restart with the same state directory still serves the history.
+d3 = Daemon(state=d.state)
+t.ok(d3.wait_ready(), "restart on the same state directory", d3.stderr())
+status, body, hdr = d3.get("/profiles?from=0&comm=cpu_split")
+n3 = int(hdr.get("X-Zprofd-Windows", "0")) if status == 200 else 0
+t.ok(status == 200 and n3 >= nwin + 1, "after a restart /profiles covers the earlier windows (%d)" % n3)
+top = pprof_top(body, "restart.pb.gz")
+t.ok(top.returncode == 0 and "leaf_hot" in top.stdout, "history from before the restart shows the workload",
+     top.stdout + top.stderr)
+status, _, _ = d3.get("/metrics")
+t.ok(status == 200, "restarted daemon serves /metrics")
+t.ok(d3.term() == 0, "restarted daemon: SIGTERM exit 0", d3.stderr()[-1000:])
+
+# 9. Bearer token; [filters] and [labels] from the config; $NODE_NAME.
 tok = os.path.join(tmp, "token")
 with open(tok, "w") as f:
     f.write("s3cret-token\n")
 os.chmod(tok, 0o600)
-d2 = Daemon("--auth-token-file", tok)
+conf2 = os.path.join(tmp, "filters.conf")
+with open(conf2, "w") as f:
+    f.write("[filters]\nexclude_comm = cpu_split\n[labels]\ncluster = test-eu-1\n")
+d2 = Daemon("--auth-token-file", tok, "--config", conf2, env={"NODE_NAME": "node-7"})
 t.ok(d2.wait_ready(), "daemon with a token starts", d2.stderr())
 t.ok(d2.get("/healthz")[0] == 200, "token: /healthz stays public")
 t.ok(d2.get("/metrics")[0] == 401, "token: /metrics without it is 401")
 t.ok(d2.get("/metrics", token="wrong")[0] == 401, "token: a wrong one is 401")
-t.ok(d2.get("/processes", token="s3cret-token")[0] == 200, "token: with it 200")
+status, body, _ = d2.get("/processes", token="s3cret-token")
+t.ok(status == 200, "token: with it 200")
+mine = [p for p in json.loads(body) if p.get("pid") == w.pid] if status == 200 else []
+t.ok(not mine or mine[0]["profiled"] is False, "exclude_comm: the workload is listed as not profiled", mine)
+time.sleep(WINDOW + 1)
+status, body, _ = d2.get("/profiles?from=0", token="s3cret-token")
+top = pprof_top(body, "filtered.pb.gz") if status == 200 else None
+t.ok(top is not None and top.returncode == 0 and "leaf_hot" not in top.stdout,
+     "exclude_comm keeps the workload out of the windows", top.stdout if top else status)
+raw = go_pprof("-raw", os.path.join(tmp, "filtered.pb.gz"))
+t.ok("node:[node-7]" in raw.stdout and "cluster:[test-eu-1]" in raw.stdout,
+     "samples carry $NODE_NAME and the [labels] of the config", raw.stdout[:2000])
 t.ok(d2.term() == 0, "token daemon: SIGTERM exit 0")
 
 stop(w)

@@ -44,7 +44,7 @@ struct proc_entry {
 	/* main thread only */
 	uint64_t pending; /* samples in the current window */
 	uint32_t labelset;
-	uint64_t labelset_window; /* window number labelset belongs to */
+	uint64_t labelset_gen; /* the profile build labelset belongs to */
 	/* published under the lock at the end of each window */
 	uint64_t window_samples;
 	uint64_t total_samples;
