@@ -123,6 +123,23 @@ t.ok(r.returncode == 2 and "--window" in r.stderr, "bad --window: exit 2 naming 
 w = subprocess.Popen([WORKLOAD, "split", "120", "75"])
 py = pyenv_python()
 pw = subprocess.Popen([py, PYWORK, "split", "120"]) if py else None
+# A workload in a cgroup named as docker's systemd driver names containers
+# (cgroup v1 cpu hierarchy on this host, v2 where that is all there is), so
+# the container labels and the container filter are checked for real.
+CID = "c0ffee" + "0123456789abcdef" * 3 + "0123456789"
+cgdir = None
+for base in ("/sys/fs/cgroup/cpu", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+    if os.path.exists(os.path.join(base, "cgroup.procs")):
+        cgdir = os.path.join(base, "zprofd-test-%d" % os.getpid(), "docker-%s.scope" % CID)
+        break
+w2 = subprocess.Popen([WORKLOAD, "split", "120", "50"])
+try:
+    os.makedirs(cgdir)
+    with open(os.path.join(cgdir, "cgroup.procs"), "w") as f:
+        f.write(str(w2.pid))
+except (OSError, TypeError) as e:
+    t.diag("cannot make a container-like cgroup (%s): container checks skipped" % e)
+    cgdir = None
 conf = os.path.join(tmp, "zprofd.conf")
 with open(conf, "w") as f:
     f.write("[daemon]\nkernel_stacks = true\n[retention]\nmax_age = 7d\n")
@@ -179,6 +196,9 @@ t.ok(len(mine) == 1 and mine[0]["comm"] == "cpu_split" and mine[0]["exe"].endswi
      "/processes lists the workload with comm and exe", body[:2000])
 t.ok(bool(mine) and mine[0]["samples_total"] > 0, "/processes counts the workload's samples", mine)
 t.ok(not any(p.get("pid") == d.p.pid for p in procs), "the daemon does not sample itself")
+if cgdir:
+    c = [p for p in procs if p.get("pid") == w2.pid]
+    t.ok(len(c) == 1 and c[0]["container_id"] == CID, "/processes: container id from the cgroup", c)
 
 # 3. Live capture: concurrent /metrics is not blocked while it runs.
 result = {}
@@ -206,6 +226,9 @@ t.ok(top.returncode == 0 and "leaf_hot" in top.stdout and "leaf_cold" in top.std
 m = re.search(r"Duration: ([\d.]+)s", top.stdout)
 t.ok(m is not None and 1.5 <= float(m.group(1)) <= 3.0, "capture duration ~2 s", top.stdout[:600])
 t.ok("work_a" not in top.stdout, "pid= keeps other processes out of the capture", top.stdout)
+top = go_pprof("-seconds", "2", "-top", d.base + "/debug/pprof/profile?pid=%d" % w.pid)
+t.ok(top.returncode == 0 and "leaf_hot" in top.stdout, "go tool pprof -seconds 2 fetches a live capture itself",
+     top.stdout + top.stderr)
 
 # 4. Malformed requests.
 for path, want in (("/debug/pprof/profile?seconds=0", 400), ("/debug/pprof/profile?seconds=61", 400),
@@ -233,6 +256,16 @@ folded = body.decode(errors="replace")
 lines = [l for l in folded.splitlines() if l.strip()]
 t.ok(status == 200 and lines and all(l.startswith("cpu_split;") for l in lines) and "leaf_hot" in folded,
      "/profiles format=folded pid= has only the workload", folded[:1500])
+if cgdir:
+    status, body, _ = d.get("/profiles?from=0&container=%s" % CID)
+    raw = go_pprof("-raw", os.path.join(tmp, "merged.pb.gz"))
+    t.ok("container_id:[%s]" % CID in raw.stdout and "container_runtime:[docker]" in raw.stdout,
+         "samples carry container_id and container_runtime labels", raw.stdout[:3000])
+    top = pprof_top(body, "container.pb.gz")
+    raw = go_pprof("-raw", os.path.join(tmp, "container.pb.gz"))
+    pids = set(re.findall(r"pid:\[(\d+)\]", raw.stdout.replace(" ", "")))
+    t.ok(status == 200 and pids == {str(w2.pid)},
+         "/profiles?container= has only the container's process (%s)" % sorted(pids), raw.stdout[:1500])
 status, body, _ = d.get("/profiles?from=0&format=folded&comm=cpu_split&container=abcdef")
 t.ok(status == 200 and not body.strip(), "/profiles container filter with no match: empty", body[:300])
 for path in ("/profiles?from=10&to=5", "/profiles?format=svg", "/profiles?container=XYZ",
@@ -314,6 +347,13 @@ t.ok("node:[node-7]" in raw.stdout and "cluster:[test-eu-1]" in raw.stdout,
 t.ok(d2.term() == 0, "token daemon: SIGTERM exit 0")
 
 stop(w)
+stop(w2)
 if pw:
     stop(pw)
+if cgdir:
+    try:
+        os.rmdir(cgdir)
+        os.rmdir(os.path.dirname(cgdir))
+    except OSError as e:
+        t.diag("cleanup of %s: %s" % (cgdir, e))
 t.done()
