@@ -419,6 +419,21 @@ out:
 
 /* ---- setup ---- */
 
+/* On the scraping thread: the server's own counters are atomics. */
+static void collect_http(struct metrics *r, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct http_stats hs;
+
+	(void)r;
+	if (!d->http)
+		return;
+	http_server__stats(d->http, &hs);
+	metric_set(d->m.http_requests, hs.requests);
+	metric_set(d->m.http_rejected, hs.rejected);
+	metric_set(d->m.http_failed, hs.failed);
+}
+
 static int metrics_setup(struct daemon *d)
 {
 	static const struct metric_desc lost = {
@@ -469,6 +484,12 @@ static int metrics_setup(struct daemon *d)
 	      "Process memory map snapshots held");
 	PLAIN(captures, counter, "zprofd_live_captures_total",
 	      "/debug/pprof/profile captures served");
+	PLAIN(http_requests, counter, "zprofd_http_requests_total",
+	      "HTTP requests received");
+	PLAIN(http_rejected, counter, "zprofd_http_rejected_total",
+	      "HTTP requests refused by validation (4xx)");
+	PLAIN(http_failed, counter, "zprofd_http_errors_total",
+	      "HTTP requests whose handler failed (5xx)");
 	f = err ? NULL : metrics__family(r, &lost, &err);
 	CHILD(lost_ringbuf, "ringbuf");
 	CHILD(lost_stack_table, "stack_table");
@@ -478,6 +499,8 @@ static int metrics_setup(struct daemon *d)
 #undef PLAIN
 	if (!err)
 		err = metrics__add_process(r);
+	if (!err)
+		err = metrics__add_collector(r, collect_http, d);
 	return err;
 }
 

@@ -76,6 +76,7 @@ struct daemon_metrics {
 	struct metric *store_bytes, *store_windows;
 	struct metric *sym_files, *sym_bytes, *sym_procs;
 	struct metric *captures;
+	struct metric *http_requests, *http_rejected, *http_failed;
 };
 
 struct daemon {

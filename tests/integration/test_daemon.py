@@ -89,8 +89,8 @@ class Daemon:
         rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
         return cpu, rss
 
-    def term(self):
-        self.p.send_signal(signal.SIGTERM)
+    def term(self, sig=signal.SIGTERM):
+        self.p.send_signal(sig)
         try:
             return self.p.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -306,18 +306,30 @@ if new:
     t.ok(top.returncode == 0, "the partial window is a readable profile", top.stderr)
 t.ok(not glob.glob(os.path.join(d.state, "*.tmp")), "no temporary files left")
 
-# 8. A restart with the same state directory still serves the history.
-d3 = Daemon(state=d.state)
+# 8. A restart with the same state directory still serves the history;
+# readiness is also told to systemd's notify socket.
+nsock_path = os.path.join(tmp, "notify.sock")
+nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+nsock.bind(nsock_path)
+nsock.settimeout(30)
+d3 = Daemon(state=d.state, env={"NOTIFY_SOCKET": nsock_path})
 t.ok(d3.wait_ready(), "restart on the same state directory", d3.stderr())
+try:
+    note = nsock.recv(4096).decode()
+except socket.timeout:
+    note = ""
+nsock.close()
+t.ok("READY=1" in note, "sd_notify READY=1 reaches $NOTIFY_SOCKET", note)
 status, body, hdr = d3.get("/profiles?from=0&comm=cpu_split")
 n3 = int(hdr.get("X-Zprofd-Windows", "0")) if status == 200 else 0
 t.ok(status == 200 and n3 >= nwin + 1, "after a restart /profiles covers the earlier windows (%d)" % n3)
 top = pprof_top(body, "restart.pb.gz")
 t.ok(top.returncode == 0 and "leaf_hot" in top.stdout, "history from before the restart shows the workload",
      top.stdout + top.stderr)
-status, _, _ = d3.get("/metrics")
-t.ok(status == 200, "restarted daemon serves /metrics")
-t.ok(d3.term() == 0, "restarted daemon: SIGTERM exit 0", d3.stderr()[-1000:])
+status, body, _ = d3.get("/metrics")
+t.ok(status == 200 and re.search(r"^zprofd_http_requests_total [1-9]", body.decode(), re.M),
+     "/metrics counts HTTP requests", body[-1500:])
+t.ok(d3.term(signal.SIGINT) == 0, "restarted daemon: SIGINT exit 0", d3.stderr()[-1000:])
 
 # 9. Bearer token; [filters] and [labels] from the config; $NODE_NAME.
 tok = os.path.join(tmp, "token")
