@@ -200,6 +200,17 @@ if cgdir:
     c = [p for p in procs if p.get("pid") == w2.pid]
     t.ok(len(c) == 1 and c[0]["container_id"] == CID, "/processes: container id from the cgroup", c)
 
+# A second daemon on the same port or the same state directory is refused
+# at once, before it loads anything.
+r = subprocess.run([ZPROFD, "daemon", "--state-dir", os.path.join(tmp, "other"), "--listen",
+                    "127.0.0.1:%d" % d.port], capture_output=True, text=True, timeout=30)
+t.ok(r.returncode == 1 and "127.0.0.1:%d" % d.port in r.stderr, "a taken port: exit 1 naming the address",
+     r.stderr)
+r = subprocess.run([ZPROFD, "daemon", "--state-dir", d.state, "--listen", "127.0.0.1:%d" % free_port()],
+                   capture_output=True, text=True, timeout=30)
+t.ok(r.returncode == 1 and "in use by another zprofd" in r.stderr, "a state directory in use: exit 1",
+     r.stderr)
+
 # 3. Live capture: concurrent /metrics is not blocked while it runs.
 result = {}
 
