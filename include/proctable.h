@@ -11,13 +11,13 @@
  * would otherwise pin entries forever.
  *
  * Threading: the main thread owns the table and is its only writer; HTTP
- * threads read it through proctable__snapshot_json(). The lock guards the
- * structure and the published counters. The per-sample counter is the main
- * thread's alone (no lock on the hot path) and becomes visible to readers
- * when proctable__end_window() publishes it.
+ * threads read it through proctable__json() and proctable__count(). The lock
+ * guards the structure and the published counters. The per-sample counter is
+ * the main thread's alone (no lock on the hot path) and becomes visible to
+ * readers when proctable__end_window() publishes it.
  */
-#ifndef ZPROFD_DAEMON_PROCTABLE_H
-#define ZPROFD_DAEMON_PROCTABLE_H
+#ifndef ZPROFD_PROCTABLE_H
+#define ZPROFD_PROCTABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,7 +53,10 @@ struct proc_entry {
 struct proctable;
 struct zp_config;
 
-/* NULL with errno set. CFG (borrowed) decides the [filters] verdicts. */
+/*
+ * NULL with errno set. PROC_ROOT: NULL for "/proc" (tests use a fake one).
+ * The [filters] verdicts come from the CFG passed to each call below.
+ */
 struct proctable *proctable__new(size_t capacity, const char *proc_root);
 void proctable__free(struct proctable *t);
 
