@@ -252,6 +252,7 @@ static void publish(struct daemon *d)
 	store__counters(d->store, &sc);
 	metric_set(d->m.store_bytes, sc.bytes);
 	metric_set(d->m.store_windows, sc.windows);
+	metric_set(d->m.store_evicted, sc.evicted);
 	aggregator__stats(d->agg, &as);
 	symbolizer__stats(d->sym, &ss);
 	if (d->py)
@@ -476,6 +477,8 @@ static int metrics_setup(struct daemon *d)
 	PLAIN(store_bytes, gauge, "zprofd_store_bytes",
 	      "Bytes of stored windows");
 	PLAIN(store_windows, gauge, "zprofd_store_windows", "Stored windows");
+	PLAIN(store_evicted, counter, "zprofd_store_evicted_total",
+	      "Stored windows deleted by the retention limits");
 	PLAIN(sym_files, gauge, "zprofd_symbol_files_cached",
 	      "ELF symbol tables held");
 	PLAIN(sym_bytes, gauge, "zprofd_symbol_cache_bytes",

@@ -73,7 +73,7 @@ struct daemon_metrics {
 	struct metric *processes, *python_processes;
 	struct metric *windows_written, *window_write_errors;
 	struct metric *stacks_in_window;
-	struct metric *store_bytes, *store_windows;
+	struct metric *store_bytes, *store_windows, *store_evicted;
 	struct metric *sym_files, *sym_bytes, *sym_procs;
 	struct metric *captures;
 	struct metric *http_requests, *http_rejected, *http_failed;

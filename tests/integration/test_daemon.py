@@ -166,6 +166,7 @@ t.ok((metric("zprofd_samples_total") or 0) > 0, "zprofd_samples_total > 0", metr
 t.ok((metric("zprofd_windows_written_total") or 0) >= 2, "zprofd_windows_written_total >= 2")
 for name in ("zprofd_processes_tracked", "zprofd_python_processes", "zprofd_stacks_in_window",
              "zprofd_window_write_errors_total", 'zprofd_samples_lost_total{reason="ringbuf"}',
+             "zprofd_store_bytes", "zprofd_store_windows", "zprofd_store_evicted_total",
              "process_cpu_seconds_total", "process_resident_memory_bytes"):
     t.ok(metric(name) is not None, "/metrics has %s" % name)
 
