@@ -37,7 +37,7 @@ struct pysym_frame {
 };
 
 struct pysym_stats {
-	uint64_t procs;		/* Python processes tracked */
+	uint64_t procs;		/* Python processes tracked now */
 	uint64_t procs_refused; /* unsupported or failed cross-checks */
 	uint64_t codes;		/* code objects cached */
 	uint64_t code_reads;	/* code objects read from targets */

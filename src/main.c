@@ -3,7 +3,8 @@
  * zprofd command line: parse and validate the arguments, check the machine
  * (BTF, BPF, privileges, targets, output path) before anything is loaded so
  * each problem is one clear line and a non-zero exit, then run a capture and
- * write the profile atomically.
+ * write the profile atomically. `zprofd daemon ...` is handed to the
+ * daemon's own parser (src/daemon/cli.c).
  *
  * Exit status: 0 success, 1 runtime failure, 2 usage error.
  */
@@ -19,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "capture.h"
+#include "daemon.h"
 #include "log.h"
 #include "outfile.h"
 #include "output.h"
@@ -527,6 +529,11 @@ int main(int argc, char **argv)
 	size_t i;
 	int err;
 
+	libbpf_set_print(libbpf_print);
+	/* a subcommand with its own options; the one-shot CLI is the rest */
+	if (argc > 1 && !strcmp(argv[1], "daemon"))
+		return daemon_main(argc - 1, argv + 1);
+
 	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
@@ -534,7 +541,6 @@ int main(int argc, char **argv)
 		      : a.verbose >= 2 ? LOG_DEBUG
 		      : a.verbose == 1 ? LOG_INFO
 				       : LOG_WARN);
-	libbpf_set_print(libbpf_print);
 
 	if (!a.noutputs)
 		a.outputs[a.noutputs++] = DEFAULT_OUTPUT;

@@ -374,4 +374,6 @@ bool pysym__in_interpreter(const struct pysym *ps, pid_t pid, uint64_t addr)
 void pysym__stats(const struct pysym *ps, struct pysym_stats *st)
 {
 	*st = ps->st;
+	/* held now, not ever added: a daemon drops the ones that exit */
+	st->procs = ps->nprocs;
 }
