@@ -106,7 +106,7 @@ $(B)/workloads/%: tests/workloads/%.c
 $(B)/workloads/nofp_%: tests/workloads/nofp_%.c
 	$(call msg,WORKLOAD,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) -O2 -g -fomit-frame-pointer -fno-inline \
+	$(Q)$(CLANG) -O2 -g -fomit-frame-pointer -fno-inline -fno-builtin \
 		-fno-optimize-sibling-calls -Wall -Werror $< -o $@ -lpthread -ldl
 	$(Q)strip -o $@_stripped $@
 

@@ -3,7 +3,7 @@
 """Native stacks without frame pointers, unwound in the kernel with tables
 built from .eh_frame: a known call chain and split in a -O2
 -fomit-frame-pointer program, a qsort callback through libc, a signal
-handler frame, a library dlopen'ed after the capture started, a stripped
+handler frame, a PLT stub, a library dlopen'ed after the capture started, a stripped
 binary, and the same program under --unwind fp (which must lose the chain,
 so the first checks cannot pass without the tables)."""
 import os
@@ -86,7 +86,15 @@ t.ok(total(z) > 100 and ok >= 0.9,
      "dlopen'ed after the start: main -> run_dlopen -> crc32 (libz) in %.1f%% of %d samples" % (100 * ok, total(z)),
      r.stderr)
 
-# 6. a stripped binary: no names, but the stack is just as deep
+# 6. ticks inside a PLT stub (its CFA depends on where in the stub rip is)
+r, st = run("plt", 4, 2, freq=999)
+stub = {f: c for f, c in st.items() if f[-1].startswith("nofp_chain+0x")}
+ok = share(stub, lambda f: f[-2] == "run_plt" and chain_at(f, ["main", "run_plt"]) > 0 and f[1] == "_start")
+t.ok(total(stub) >= 50 and ok >= 0.9,
+     "in a PLT stub: _start -> main -> run_plt -> labs@plt in %.1f%% of %d samples" % (100 * ok, total(stub)),
+     r.stderr)
+
+# 7. a stripped binary: no names, but the stack is just as deep
 r, st = run("chain", 5, 2, binary=NOFP + "_stripped")
 deep = share(st, lambda f: "__libc_start_call_main" in f and len(f) >= 10)
 t.ok(r.returncode == 0 and deep >= 0.9,

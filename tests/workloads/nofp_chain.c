@@ -14,6 +14,9 @@
  *                  repeatedly: code mapped after the capture started
  *   depth SEC N    main -> run_depth -> descend x N -> burn: a stack N+6
  *                  frames deep, for the unwinder's cost per frame
+ *   plt SEC        main -> run_plt -> labs() through the PLT in a tight
+ *                  loop (built with -fno-builtin), so a good share of
+ *                  ticks land in the PLT stub itself
  *   work N         after 1 s, N rounds of level_one, then prints
  *                  "elapsed SECONDS" (overhead benchmark)
  */
@@ -147,6 +150,17 @@ NOINLINE void run_depth(double secs, int n)
 	sink = descend(n, now() + secs);
 }
 
+NOINLINE void run_plt(double secs)
+{
+	double end = now() + secs;
+	long x = 0;
+
+	while (now() < end)
+		for (long i = 0; i < 1000000; i++)
+			x += labs(i - 500000);
+	sink = (uint64_t)x;
+}
+
 typedef unsigned long (*crc32_fn)(unsigned long, const unsigned char *,
 				  unsigned int);
 
@@ -182,6 +196,8 @@ int main(int argc, char **argv)
 		run_signal(secs);
 	else if (!strcmp(argv[1], "dlopen"))
 		run_dlopen(secs);
+	else if (!strcmp(argv[1], "plt"))
+		run_plt(secs);
 	else if (!strcmp(argv[1], "work")) {
 		double t0;
 		uint64_t x = 1;
