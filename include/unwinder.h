@@ -5,8 +5,10 @@
  * processes it is told about.
  *
  * Tables are built from each file's .eh_frame (src/unwind/ehtable.c) once
- * per file identity (device + inode, as /proc/PID/maps gives them), shared
- * by every process that maps the file, and copied into one row pool in the
+ * per file identity (device + inode, as /proc/PID/maps gives them; another
+ * file with the same build-id, such as a library in another container image
+ * layer, shares its table too), shared by every process that maps the file,
+ * and copied into one row pool in the
  * kernel, where each table is a contiguous range. The pool and the table
  * count are fixed at startup; a table no process uses any more is kept
  * until its room is needed (least recently used first), so a restarted
@@ -43,6 +45,7 @@ struct unwinder_stats {
 	uint64_t evictions;    /* unused tables dropped to make room */
 	uint64_t no_room;      /* tables that did not fit even then */
 	uint64_t maps_dropped; /* mappings past ZP_UNWIND_MAX_MAPS */
+	uint64_t shared_by_build_id; /* another inode, same build-id: reused */
 };
 
 struct unwinder;

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "ehtable.h"
+#include "elfsyms.h"
 #include "log.h"
 #include "procmaps.h"
 #include "symutil.h"
@@ -43,6 +44,7 @@ struct utable {
 	uint64_t last_used;
 	struct seg segs[SEGS];
 	unsigned nsegs;
+	char build_id[ELFSYMS_BUILD_ID_SIZE]; /* "" when the file has none */
 };
 
 struct uproc {
@@ -326,20 +328,47 @@ static struct utable *vdso_table(struct unwinder *u)
 	return t;
 }
 
+static struct utable *find_build_id(struct unwinder *u, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < u->max_tables; i++)
+		if ((u->tables[i].dev || u->tables[i].ino) &&
+		    !strcmp(u->tables[i].build_id, id))
+			return &u->tables[i];
+	return NULL;
+}
+
+/*
+ * A file's table: found by device and inode, else by build-id (the same
+ * library in another container image layer is another inode with the
+ * same contents), else built.
+ */
 static struct utable *file_table(struct unwinder *u, pid_t pid, int rootfd,
 				 const struct procmaps_entry *e)
 {
 	uint64_t dev = makedev(e->dev_major, e->dev_minor);
 	struct utable *t = find_table(u, dev, e->inode);
+	char id[ELFSYMS_BUILD_ID_SIZE] = "";
 	Elf *elf;
 	int fd;
 
 	if (t)
 		return t;
-	t = new_slot(u, dev, e->inode);
-	if (!t)
-		return NULL;
 	fd = sym_open_mapped(u->proc_root, pid, rootfd, e);
+	if (fd >= 0 && !elf_read_build_id_fd(fd, id, sizeof(id)) && *id &&
+	    (t = find_build_id(u, id))) {
+		u->st.shared_by_build_id++;
+		close(fd);
+		return t;
+	}
+	t = new_slot(u, dev, e->inode);
+	if (!t) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	snprintf(t->build_id, sizeof(t->build_id), "%s", id);
 	if (fd < 0) {
 		u->st.build_errors++;
 		return t; /* no table: frame pointers */

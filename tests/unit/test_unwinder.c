@@ -183,6 +183,55 @@ static void test_self(void **state)
 	close_maps(&mp);
 }
 
+/* Another inode with the same build-id (a copy of a binary, as in
+ * another container image layer) shares its table. */
+static void test_build_id(void **state)
+{
+	struct unwinder_opts o = { .pool_rows = 1u << 20,
+				   .max_rules = ZP_UNWIND_RULES };
+	const char *copy = "/tmp/zprofd-test-sleep-copy";
+	struct unwinder_stats st;
+	struct unwinder *u;
+	struct maps mp;
+	uint64_t rows, tables;
+	pid_t a, b;
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "cp /usr/bin/sleep %s", copy);
+	assert_int_equal(system(cmd), 0);
+	a = fork();
+	if (!a) {
+		execl("/usr/bin/sleep", "sleep", "30", NULL);
+		_exit(127);
+	}
+	b = fork();
+	if (!b) {
+		execl(copy, "sleep", "30", NULL);
+		_exit(127);
+	}
+	usleep(200000);
+	make_maps(&mp, o.pool_rows);
+	u = unwinder__new(&o, mp.rows, mp.rules, mp.procs);
+	assert_non_null(u);
+	assert_int_equal(unwinder__add_pid(u, a), 0);
+	unwinder__stats(u, &st);
+	rows = st.rows_used;
+	tables = st.tables;
+	assert_int_equal(unwinder__add_pid(u, b), 0);
+	unwinder__stats(u, &st);
+	assert_int_equal(st.rows_used, rows);
+	assert_int_equal(st.tables, tables);
+	assert_true(st.shared_by_build_id >= 1);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	unlink(copy);
+	unwinder__free(u);
+	close_maps(&mp);
+}
+
 /* A pool that holds this process's tables or python3.11's, not both. */
 static void test_small_pool(void **state)
 {
@@ -235,6 +284,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_build_id),
 		cmocka_unit_test(test_small_pool),
 	};
 
