@@ -191,6 +191,24 @@ static int h_profiles(struct http_request *req, struct http_response *resp,
 }
 
 /* Under cap.lock: wait for DONE until the deadline or shutdown. */
+/*
+ * The capture's N seconds count from when the main thread starts
+ * collecting, which may be a while after the request when it is busy
+ * (a window being built, tables for new processes): otherwise the profile
+ * would cover less than was asked for.
+ */
+static void capture_wait_started(struct capture_slot *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += CAPTURE_BUILD_TIMEOUT_S;
+	while (c->state == CAPTURE_REQUESTED && !c->shutdown)
+		if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+}
+
 static void capture_wait(struct capture_slot *c)
 {
 	struct timespec ts;
@@ -231,6 +249,7 @@ static int h_profile(struct http_request *req, struct http_response *resp,
 	}
 	c->state = CAPTURE_REQUESTED;
 	c->pid = (uint32_t)pid;
+	capture_wait_started(c);
 	pthread_mutex_unlock(&c->lock);
 
 	err = http_request__sleep(req, (unsigned)seconds * 1000);

@@ -333,6 +333,7 @@ static void capture_service(struct daemon *d)
 			d->cap_start_real_ns = now_ns(CLOCK_REALTIME);
 		}
 		d->cap.state = CAPTURE_ACTIVE;
+		pthread_cond_broadcast(&d->cap.cond);
 	} else if (st == CAPTURE_CANCELLED) {
 		d->cap_active = false;
 		d->cap.state = CAPTURE_IDLE;
