@@ -50,7 +50,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps demo test test-unit test-integration test-sanitize fuzz \
-	fuzz-smoke bench vmlinux format-check clean
+	fuzz-smoke bench vmlinux format-check deb clean
 
 all: $(B)/zprofd
 
@@ -170,6 +170,10 @@ fuzz-smoke: $(FUZZ_BINS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all workloads $(BENCH_BINS)
 	$(Q)B=$(B) python3 tests/bench/bench.py
+
+# Debian package from packaging/: $(B)/zprofd_VERSION_ARCH.deb
+deb: $(B)/zprofd
+	$(Q)scripts/make-deb.sh $(B)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h

@@ -4,13 +4,15 @@
 # when all packages are already present it does nothing (no apt-get update).
 # prometheus is there for promtool (test_metrics checks /metrics output with
 # it); its postinst may try to start a prometheus service, which we do not
-# need and which may fail to start in a container.
+# need and which may fail to start in a container. systemd is there for
+# systemd-analyze and python3-yaml for the manifests (test_packaging checks
+# the unit and the Kubernetes YAML with them).
 set -eu
 
 PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev
 libcmocka-dev golang-go python3 make gcc pkg-config clang-format perl
 util-linux procps libclang-rt-14-dev libc6-dbg libmicrohttpd-dev libsystemd-dev
-libinih-dev prometheus"
+libinih-dev prometheus systemd python3-yaml"
 
 missing=""
 for p in $PKGS; do
