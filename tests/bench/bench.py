@@ -16,6 +16,9 @@
                depths 10 and 50, overhead at 99 Hz on a program without
                frame pointers (target <= 1.005), time to the first complete
                stack, unwind map memory with 50 Python processes
+  daemon       zprofd daemon at 19 Hz with 20 busy Python processes: CPU
+               share (target <= 0.5% of a core), RSS over 10 minutes
+               (target <= 64 MB, flat), stored bytes per hour per process
   python       in-kernel cost per Python sample at depths 10 and 100,
                overhead at 99/999 Hz, thread-state uprobe cost per hit,
                accuracy against ground truth on every installed CPython
@@ -444,6 +447,62 @@ def python_bench():
     py_accuracy(vers)
 
 
+def proc_cpu_rss(pid):
+    """(user+system CPU seconds, RSS bytes) of PID from /proc."""
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    tck = os.sysconf("SC_CLK_TCK")
+    with open("/proc/%d/statm" % pid) as f:
+        rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return (int(st[11]) + int(st[12])) / tck, rss
+
+
+def daemon_bench(seconds):
+    """The daemon at its default 19 Hz with both CPUs busy running 20 Python
+    processes: its CPU share of one core (target <= 0.5%), its RSS over
+    time (target <= 64 MB, flat) and the bytes it stores per hour per busy
+    process."""
+    import shutil
+    import tempfile
+    vers = pythons()
+    if not vers:
+        print("daemon: no CPython installed, skipped")
+        return
+    state = tempfile.mkdtemp(prefix="zprofd-bench-")
+    work = [subprocess.Popen([vers[-1][1], PYW, "split", str(seconds + 30)], env=PYENV) for _ in range(20)]
+    d = subprocess.Popen([ZPROFD, "daemon", "--state-dir", state, "--listen", "127.0.0.1:17071"],
+                         stderr=subprocess.PIPE, text=True)
+    line = ""
+    while "daemon ready" not in line:
+        line = d.stderr.readline()
+        if not line:
+            sys.exit("daemon did not start")
+    time.sleep(2)  # settle: first sight of every process builds its tables
+    c0, _ = proc_cpu_rss(d.pid)
+    t0 = time.monotonic()
+    curve = []
+    step = max(seconds // 10, 1)
+    while time.monotonic() - t0 < seconds:
+        time.sleep(step)
+        curve.append(proc_cpu_rss(d.pid)[1] / 1e6)
+    c1, _ = proc_cpu_rss(d.pid)
+    el = time.monotonic() - t0
+    d.terminate()
+    d.wait(timeout=30)
+    for w in work:
+        w.kill()
+        w.wait()
+    stored = sum(os.path.getsize(os.path.join(state, f)) for f in os.listdir(state) if f.endswith(".pb.gz"))
+    shutil.rmtree(state, ignore_errors=True)
+    cpu = 100 * (c1 - c0) / el
+    print("daemon: 19 Hz, 20 busy Python processes, %d s: %.2f%% of one core; RSS MB every %d s: %s; "
+          "stored %.0f KB per hour per busy process" %
+          (el, cpu, step, " ".join("%.1f" % x for x in curve), stored / el * 3600 / 20 / 1024))
+    results["daemon_cpu_pct"] = round(cpu, 2)
+    results["daemon_rss_mb_max"] = round(max(curve), 1)
+    results["daemon_kb_per_hour_per_proc"] = round(stored / el * 3600 / 20 / 1024)
+
+
 def main():
     pairs = 4 if QUICK else 10
     iters = 8000 if QUICK else 24000
@@ -458,6 +517,7 @@ def main():
     rss(long_s, 999)
     python_bench()
     unwind_bench()
+    daemon_bench(60 if QUICK else 600)
     print("BENCH " + json.dumps(results, sort_keys=True))
 
 
