@@ -148,8 +148,10 @@ for ver, py in found:
     one, two, free = (share(st, lambda f, n=n: any(fn(x)[0] == n for x in f)) for n in ("spin_one", "spin_two", "gil_free"))
     t.diag(tag + "threads: spin_one %.2f spin_two %.2f gil_free %.2f" % (one, two, free))
     t.ok(one > 0.1 and two > 0.1, tag + "two Python threads in different functions both appear", show(st))
-    # three busy threads on two CPUs: the hashing one gets roughly a share
-    t.ok(free > 0.1 and share(st, lambda f: any(fn(x) == ("gil_free", HOT["gil_free"]) for x in f)) > 0.1,
+    # three busy threads on two CPUs: how much the hashing one gets varies
+    # with the GIL hand-offs (CI once saw 0.10); 5% of ~1,000 samples is
+    # still 50 stacks walked while it ran C without the GIL
+    t.ok(free > 0.05 and share(st, lambda f: any(fn(x) == ("gil_free", HOT["gil_free"]) for x in f)) > 0.05,
          tag + "thread running C with the GIL released is walked (gil_free:%d)" % HOT["gil_free"], show(st))
 
     # recursion 300 deep: innermost frames kept, marked truncated
