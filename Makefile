@@ -29,11 +29,11 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 ARCH := x86
 
-PKGS := libbpf libelf zlib libmicrohttpd inih libsystemd
+PKGS := libbpf libelf zlib libmicrohttpd inih libsystemd libcurl
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	  -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -I$(B) $(SANFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lmicrohttpd -linih -lsystemd) -lm
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lmicrohttpd -linih -lsystemd -lcurl) -lm
 LDFLAGS += $(SANFLAGS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -209,6 +209,12 @@ int config_parse_size(const char *s, uint64_t *bytes);
 int config_parse_hostport(const char *s, struct zp_hostport *out);
 
 /*
+ * NULL when S is an acceptable push URL (http:// or https://, a host, no
+ * credentials, no spaces), else the reason (static text).
+ */
+const char *config_url_problem(const char *s);
+
+/*
  * Canonical text of a value, as config__reload_diff() shows it: the largest
  * unit that divides exactly ("7d", "1500ms", "1G", "[::1]:7070"). Truncated
  * to LEN (always NUL-terminated when LEN > 0).

@@ -25,6 +25,7 @@ struct daemon_overrides {
 	const char *listen;
 	const char *state_dir;
 	const char *auth_token_file;
+	const char *push_url;
 	uint32_t frequency_hz;
 	uint32_t window_s;
 	int verbose; /* -v count; 0: the config's log_level */

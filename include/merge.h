@@ -10,6 +10,7 @@
 #ifndef ZPROFD_MERGE_H
 #define ZPROFD_MERGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "profile.h"
@@ -24,6 +25,10 @@ struct merge_filter {
 	const char *container_id;
 	const char *pod_uid;
 	const char *comm;
+	/* also, when set: KEEP(SRC, SAMPLE, KEEP_CTX) must say true */
+	bool (*keep)(const struct profile *src, const struct pf_sample *s,
+		     void *keep_ctx);
+	void *keep_ctx;
 };
 
 /*

@@ -12,7 +12,7 @@ set -eu
 PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libdw-dev
 libcmocka-dev golang-go python3 make gcc pkg-config clang-format perl
 util-linux procps libclang-rt-14-dev libc6-dbg libmicrohttpd-dev libsystemd-dev
-libinih-dev prometheus systemd python3-yaml"
+libinih-dev libcurl4-openssl-dev prometheus systemd python3-yaml"
 
 missing=""
 for p in $PKGS; do

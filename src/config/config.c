@@ -657,8 +657,7 @@ static bool valid_name(const char *v)
 			 "0123456789._:/-") == len;
 }
 
-/* 0, or why V is not an acceptable push URL. */
-static const char *url_problem(const char *v)
+const char *config_url_problem(const char *v)
 {
 	const char *auth, *end, *at, *colon;
 	struct zp_hostport hp;
@@ -848,7 +847,7 @@ static void set_value(struct parse *ps, const struct key *k, const char *v)
 		set_string(ps, k, v);
 		return;
 	case K_URL: {
-		const char *problem = url_problem(v);
+		const char *problem = config_url_problem(v);
 
 		if (problem) {
 			echo_fail(ps, k, v, problem);

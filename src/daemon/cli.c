@@ -27,6 +27,7 @@ static const char doc[] =
     "EXAMPLES:\n"
     "  zprofd daemon --config /etc/zprofd/zprofd.conf\n"
     "  zprofd daemon --state-dir /tmp/zp --listen 127.0.0.1:7070 -w 10\n"
+    "  zprofd daemon --push http://pyroscope.monitoring:4040\n"
     "  curl -o cpu.pb.gz 'http://127.0.0.1:7070/debug/pprof/profile?"
     "seconds=10'\n"
     "\n"
@@ -36,6 +37,7 @@ static const char doc[] =
 enum {
 	OPT_STATE_DIR = 0x100,
 	OPT_TOKEN_FILE,
+	OPT_PUSH,
 };
 
 static const struct argp_option options[] = {
@@ -53,6 +55,10 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "auth-token-file", OPT_TOKEN_FILE, "FILE", 0,
 	  "Require \"Authorization: Bearer TOKEN\" with the token in FILE", 0 },
+	{ "push", OPT_PUSH, "URL", 0,
+	  "Push every window to this Grafana Pyroscope server (its "
+	  "/ingest API), e.g. http://pyroscope:4040",
+	  0 },
 	{ "verbose", 'v', NULL, 0, "Debug log output", 0 },
 	{},
 };
@@ -101,6 +107,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "empty --auth-token-file");
 		a->ov.auth_token_file = arg;
 		break;
+	case OPT_PUSH: {
+		const char *why = config_url_problem(arg);
+
+		if (why)
+			argp_error(state, "invalid --push '%s': %s", arg, why);
+		a->ov.push_url = arg;
+		break;
+	}
 	case 'v':
 		a->ov.verbose++;
 		break;
@@ -135,6 +149,8 @@ int daemon_apply_overrides(struct zp_config *cfg,
 		err = replace_str(&cfg->state_dir, ov->state_dir);
 	if (!err && ov->auth_token_file)
 		err = replace_str(&cfg->auth_token_file, ov->auth_token_file);
+	if (!err && ov->push_url)
+		err = replace_str(&cfg->push_url, ov->push_url);
 	if (ov->frequency_hz)
 		cfg->frequency_hz = ov->frequency_hz;
 	if (ov->window_s)

@@ -232,6 +232,9 @@ static void flush_window(struct daemon *d, int64_t end_ms, int64_t end_ns)
 			  (unsigned long long)as.samples,
 			  (unsigned long long)as.stacks, len);
 	}
+	/* a full disk does not stop the push, nor a dead backend the store */
+	if (buf)
+		daemon_push_window(d, p, &buf, len, end_ms);
 	free(buf);
 	profile__free(p);
 	aggregator__reset(d->agg);
@@ -240,6 +243,72 @@ static void flush_window(struct daemon *d, int64_t end_ms, int64_t end_ns)
 	d->window_no++;
 	d->window_start_ms = end_ms;
 	d->window_start_ns = end_ns;
+}
+
+/* Push counters: those of pushers a reload replaced plus the current one. */
+static void publish_push(struct daemon *d)
+{
+	struct push_counters pc = {};
+
+	if (d->push)
+		pusher__counters(d->push, &pc);
+	metric_set(d->m.push_build_errors, d->push_build_errors);
+	metric_set(d->m.push_requests, d->push_base.requests + pc.requests);
+	metric_set(d->m.push_bytes, d->push_base.bytes + pc.bytes);
+	metric_set(d->m.push_failures, d->push_base.failures + pc.failures);
+	metric_set(d->m.push_queued, pc.queued);
+	metric_set(d->m.push_dropped_full,
+		   d->push_base.dropped_full + pc.dropped_full);
+	metric_set(d->m.push_dropped_refused,
+		   d->push_base.dropped_refused + pc.dropped_refused);
+	metric_set(d->m.push_dropped_stop,
+		   d->push_base.dropped_stop + pc.dropped_stop);
+}
+
+/* Stop the pusher (sending what it can first) and keep its counters. */
+static void push_stop(struct daemon *d)
+{
+	struct push_counters pc;
+
+	if (!d->push)
+		return;
+	/* the drain is bounded (PUSH_DRAIN_MS); its counters are final */
+	pusher__free(d->push, &pc);
+	d->push = NULL;
+	d->push_base.requests += pc.requests;
+	d->push_base.bytes += pc.bytes;
+	d->push_base.failures += pc.failures;
+	d->push_base.dropped_full += pc.dropped_full;
+	d->push_base.dropped_refused += pc.dropped_refused;
+	d->push_base.dropped_stop += pc.dropped_stop;
+}
+
+/* Start, reconfigure or stop the pusher to match the configuration. */
+static int push_apply(struct daemon *d)
+{
+	char msg[512];
+	int err = 0;
+
+	if (!d->cfg->push_url) {
+		if (d->push)
+			log_info("push: no push.url any more, stopped");
+		push_stop(d);
+		return 0;
+	}
+	if (d->push)
+		err = pusher__configure(d->push, d->cfg, msg, sizeof(msg));
+	else
+		d->push = pusher__new(d->cfg, d->cfg->frequency_hz, msg,
+				      sizeof(msg), &err);
+	if (err) {
+		log_error("push: %s", msg[0] ? msg : strerror(-err));
+		return err;
+	}
+	log_info("push: every window goes to %s as %s", d->cfg->push_url,
+		 d->cfg->push_service_name_from == CONFIG_SERVICE_COMM
+		     ? "one service per comm"
+		     : d->cfg->push_service_name);
+	return 0;
 }
 
 static void publish(struct daemon *d)
@@ -271,6 +340,7 @@ static void publish(struct daemon *d)
 	metric_set(d->m.sym_files, ss.files_cached);
 	metric_set(d->m.sym_bytes, ss.files_bytes);
 	metric_set(d->m.sym_procs, ss.procs);
+	publish_push(d);
 }
 
 /* ---- live capture (see daemon_int.h for the protocol) ---- */
@@ -412,6 +482,7 @@ static void reload(struct daemon *d)
 	}
 	apply_log_level(d);
 	proctable__refilter(d->procs, d->cfg);
+	push_apply(d); /* on failure the running pusher keeps its settings */
 	store_limits_from(d->cfg, &lim);
 	rc = store__set_limits(d->store, &lim);
 	if (rc)
@@ -445,6 +516,15 @@ static int metrics_setup(struct daemon *d)
 		.help = "Samples lost, by reason: ringbuf (BPF ring buffer "
 			"full), stack_table (window table full), malformed "
 			"(bad record), proc_events (lifecycle events lost)",
+		.type = METRIC_COUNTER,
+		.labels = { "reason" },
+	};
+	static const struct metric_desc dropped = {
+		.name = "zprofd_push_dropped_total",
+		.help = "Push requests given up, by reason: queue_full "
+			"(windows, the queue bound), refused (requests the "
+			"server answered 4xx), stopping (windows unsent at "
+			"exit)",
 		.type = METRIC_COUNTER,
 		.labels = { "reason" },
 	};
@@ -496,11 +576,25 @@ static int metrics_setup(struct daemon *d)
 	      "HTTP requests refused by validation (4xx)");
 	PLAIN(http_failed, counter, "zprofd_http_errors_total",
 	      "HTTP requests whose handler failed (5xx)");
+	PLAIN(push_requests, counter, "zprofd_push_requests_total",
+	      "Profiles the Pyroscope server accepted");
+	PLAIN(push_bytes, counter, "zprofd_push_bytes_total",
+	      "Bytes of the profiles the Pyroscope server accepted");
+	PLAIN(push_failures, counter, "zprofd_push_failures_total",
+	      "Push attempts that failed and are retried with backoff");
+	PLAIN(push_queued, gauge, "zprofd_push_queue_windows",
+	      "Windows waiting to be pushed");
+	PLAIN(push_build_errors, counter, "zprofd_push_build_errors_total",
+	      "Windows that could not be prepared for pushing");
 	f = err ? NULL : metrics__family(r, &lost, &err);
 	CHILD(lost_ringbuf, "ringbuf");
 	CHILD(lost_stack_table, "stack_table");
 	CHILD(lost_malformed, "malformed");
 	CHILD(lost_proc_events, "proc_events");
+	f = err ? NULL : metrics__family(r, &dropped, &err);
+	CHILD(push_dropped_full, "queue_full");
+	CHILD(push_dropped_refused, "refused");
+	CHILD(push_dropped_stop, "stopping");
 #undef CHILD
 #undef PLAIN
 	if (!err)
@@ -638,6 +732,9 @@ int daemon_run(struct zp_config *cfg, const char *config_path,
 		log_error("setting up metrics failed: %s", strerror(-err));
 		goto out;
 	}
+	err = push_apply(d);
+	if (err)
+		goto out;
 	/* bind before loading BPF: a taken port fails fast and cheaply */
 	err = http_setup(d, addr, sizeof(addr));
 	if (err)
@@ -761,6 +858,10 @@ int daemon_run(struct zp_config *cfg, const char *config_path,
 	sampler__drain(d->smp);
 	flush_window(d, now_ns(CLOCK_REALTIME) / 1000000,
 		     now_ns(CLOCK_MONOTONIC));
+	if (d->push)
+		log_info("stopping: pushing the queued windows (at most %us)",
+			 PUSH_DRAIN_MS / 1000);
+	push_stop(d);
 	status = 0;
 out:
 	if (err && err != -ENOMEM)
@@ -771,6 +872,7 @@ out:
 	pthread_cond_broadcast(&d->cap.cond);
 	pthread_mutex_unlock(&d->cap.lock);
 	http_server__free(d->http);
+	push_stop(d);
 	sampler__free(d->smp);
 	if (tfd >= 0)
 		close(tfd);

@@ -38,6 +38,7 @@
 #include "metrics.h"
 #include "profile.h"
 #include "proctable.h"
+#include "push.h"
 #include "pysym.h"
 #include "sampler.h"
 #include "store.h"
@@ -77,6 +78,10 @@ struct daemon_metrics {
 	struct metric *sym_files, *sym_bytes, *sym_procs;
 	struct metric *captures;
 	struct metric *http_requests, *http_rejected, *http_failed;
+	struct metric *push_requests, *push_bytes, *push_failures;
+	struct metric *push_queued, *push_build_errors;
+	struct metric *push_dropped_full, *push_dropped_refused;
+	struct metric *push_dropped_stop;
 };
 
 struct daemon {
@@ -99,6 +104,9 @@ struct daemon {
 	uint64_t samples_total;
 	uint64_t lost_stack_table, lost_malformed;
 	uint64_t windows_written, window_write_errors;
+	struct pusher *push; /* NULL: push.url unset */
+	uint64_t push_build_errors;
+	struct push_counters push_base; /* of pushers stopped by reloads */
 	struct aggregator *cap_agg; /* live capture, allocated on first use */
 	bool cap_active;
 	uint32_t cap_pid;
@@ -112,6 +120,15 @@ struct daemon {
 	struct capture_slot cap;
 	struct http_server *http;
 };
+
+/*
+ * push_out.c: queue the window [window_start_ms, END_MS) whose profile is P
+ * and whose encoding is *BUF (LEN bytes) on D->push, split as push.
+ * service_name_from says. May take *BUF over (then sets it to NULL).
+ * Failures are counted in push_build_errors.
+ */
+void daemon_push_window(struct daemon *d, const struct profile *p,
+			uint8_t **buf, size_t len, int64_t end_ms);
 
 /* api.c: register the HTTP routes on D->http. 0 or -errno. */
 int daemon_api_routes(struct daemon *d);

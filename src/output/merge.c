@@ -259,7 +259,8 @@ static int merge_samples(struct merger *m, const struct merge_filter *f,
 		if (s->labelset > src->nlabelsets)
 			return -EINVAL;
 		if ((f->pid && s->pid != f->pid) || (comm && s->comm != comm) ||
-		    !set_ok[s->labelset])
+		    !set_ok[s->labelset] ||
+		    (f->keep && !f->keep(src, s, f->keep_ctx)))
 			continue;
 		if (profile__check_sample(src, s))
 			return -EINVAL;

@@ -21,20 +21,12 @@ import time
 import urllib.error
 import urllib.request
 
-from ztest import ROOT, WORKLOAD, ZPROFD, Tap, go_pprof, stop
+from ztest import ROOT, WORKLOAD, ZPROFD, Tap, free_port, go_pprof, stop
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="zprofd-daemon-")
 PYWORK = os.path.join(ROOT, "tests", "workloads", "py_workload.py")
 WINDOW = 2
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def pyenv_python():

@@ -4,6 +4,7 @@ zprofd and workloads, and parsing folded output. Standard library only, so
 the tests run on any python3 >= 3.8 without installing anything."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -95,6 +96,15 @@ def go_pprof(*args):
     env["PPROF_TMPDIR"] = "/tmp"
     return subprocess.run(["go", "tool", "pprof"] + list(args), capture_output=True,
                           text=True, timeout=120, env=env)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 free right now (racy, good enough for tests)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def stop(p, sig=signal.SIGKILL):
