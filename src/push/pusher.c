@@ -60,6 +60,9 @@ struct pusher {
 	pthread_t thread;
 	bool stop;
 	bool kick; /* settings changed: end a backoff */
+	/* monotonic ms after which a request in flight is abandoned; 0: none.
+	 * Written under the lock, read by curl's progress callback without */
+	int64_t abort_at;
 	struct push_settings set;
 	uint32_t hz;
 	struct push_window *head, *tail;
@@ -274,6 +277,17 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	}
 	r->text[r->len] = '\0';
 	return len;
+}
+
+/* Ends a request in flight once the stop's drain time is over. */
+static int on_progress(void *ctx, curl_off_t dlt, curl_off_t dl, curl_off_t ult,
+		       curl_off_t ul)
+{
+	struct pusher *p = ctx;
+	int64_t at = __atomic_load_n(&p->abort_at, __ATOMIC_RELAXED);
+
+	(void)dlt, (void)dl, (void)ult, (void)ul;
+	return at && mono_ms() >= at;
 }
 
 /* Rebuild the fixed headers after a settings change. 0 or -ENOMEM. */
@@ -594,6 +608,9 @@ struct pusher *pusher__new(const struct zp_config *c, uint32_t sample_rate_hz,
 	curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(p->curl, CURLOPT_USERAGENT, "zprofd");
 	curl_easy_setopt(p->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(p->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(p->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(p->curl, CURLOPT_XFERINFODATA, p);
 	if (pthread_mutex_init(&p->lock, NULL)) {
 		e = -ENOMEM;
 		goto fail_lock;
@@ -633,6 +650,8 @@ void pusher__free(struct pusher *p, struct push_counters *last)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;
+	__atomic_store_n(&p->abort_at, mono_ms() + PUSH_DRAIN_MS,
+			 __ATOMIC_RELAXED);
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
