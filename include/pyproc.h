@@ -59,6 +59,15 @@ uint32_t pyproc__version_hex(const struct pyproc *p);
 uint64_t pyproc__runtime_addr(const struct pyproc *p);
 /* Path of the mapped file holding the interpreter. Borrowed from P. */
 const char *pyproc__path(const struct pyproc *p);
+/*
+ * File offsets in pyproc__path()'s file of the functions the thread-state
+ * uprobes hook, in this order: PyEval_AcquireThread, PyThreadState_New,
+ * PyThreadState_Clear (public C API, in .dynsym even of a stripped
+ * interpreter). 0, or -ENOENT when the file lacks one of them.
+ */
+#define PYPROC_THREAD_PROBES 3
+int pyproc__thread_probe_offsets(const struct pyproc *p,
+				 uint64_t off[PYPROC_THREAD_PROBES]);
 /* The offsets for the BPF walker (py_procs map value). Borrowed from P. */
 const struct zp_py_proc *pyproc__bpf_config(const struct pyproc *p);
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pyproc.h"
 #include "sample_abi.h"
 
 struct pysym;
@@ -72,6 +73,12 @@ enum pysym_activation pysym__activation(const struct pysym *ps, pid_t pid);
 
 /* Path of PID's mapped interpreter file (as the target sees it), or NULL. */
 const char *pysym__interp_path(const struct pysym *ps, pid_t pid);
+/*
+ * File offsets in that file of the functions the thread-state uprobes hook
+ * (see pyproc__thread_probe_offsets()). 0, or -ENOENT.
+ */
+int pysym__thread_probe_offsets(const struct pysym *ps, pid_t pid,
+				uint64_t off[PYPROC_THREAD_PROBES]);
 void pysym__drop_pid(struct pysym *ps, pid_t pid);
 
 /*

@@ -88,12 +88,16 @@ void sampler__remove_py_proc(struct sampler *s, uint32_t pid);
 /*
  * Attaches the thread-state lifecycle uprobes (thread bound, created,
  * cleared) to the interpreter binary PATH (as seen from here, e.g.
- * /proc/PID/root/...) for PID only. 0, or -errno with nothing attached;
- * the walker still works without them (threads are then found by a
- * refresh on their first unknown sample).
+ * /proc/PID/root/...) for PID only, at the file OFFSETS of
+ * PyEval_AcquireThread, PyThreadState_New and PyThreadState_Clear. Through
+ * perf events, or uprobe_multi links where those are refused (Linux 6.16+
+ * without CAP_SYS_ADMIN). 0, or -errno with nothing attached; the walker
+ * still works without them (threads are then found by a refresh on their
+ * first unknown sample).
  */
-int sampler__attach_py_probes(struct sampler *s, uint32_t pid,
-			      const char *path);
+#define SAMPLER_PY_PROBES 3
+int sampler__attach_py_probes(struct sampler *s, uint32_t pid, const char *path,
+			      const uint64_t offsets[SAMPLER_PY_PROBES]);
 bool sampler__has_py_probes(struct sampler *s, uint32_t pid);
 
 /* Stop the perf events (records already queued can still be drained). */

@@ -15,6 +15,9 @@
 #include "tracker.h"
 #include "unwinder.h"
 
+_Static_assert(PYPROC_THREAD_PROBES == SAMPLER_PY_PROBES,
+	       "pyproc resolves the functions the sampler hooks");
+
 /* pids whose maps could not be read, remembered so --all does not retry on
  * every sample of a process that exited or that we may not read */
 #define FAILED_PIDS 1024
@@ -113,6 +116,7 @@ static void py_refresh(struct tracker *c, uint32_t pid, uint64_t min_ns)
 static void py_start(struct tracker *c, uint32_t pid,
 		     const struct zp_py_proc *cfg)
 {
+	uint64_t offsets[PYPROC_THREAD_PROBES];
 	const char *path;
 	char buf[4096];
 	int err;
@@ -120,16 +124,18 @@ static void py_start(struct tracker *c, uint32_t pid,
 	if (sampler__set_py_proc(c->smp, pid, cfg))
 		return;
 	path = pysym__interp_path(c->py, pid);
-	if (path && (size_t)snprintf(buf, sizeof(buf), "/proc/%u/root%s", pid,
-				     path) < sizeof(buf)) {
-		err = sampler__attach_py_probes(c->smp, pid, buf);
-		if (!err)
-			c->st.probe_procs++;
-		else
-			log_debug("pid %u: no thread-state uprobes (%s); new "
-				  "threads are found from their samples",
-				  pid, strerror(-err));
-	}
+	err = path ? pysym__thread_probe_offsets(c->py, pid, offsets) : -ENOENT;
+	if (!err && (size_t)snprintf(buf, sizeof(buf), "/proc/%u/root%s", pid,
+				     path) >= sizeof(buf))
+		err = -ENAMETOOLONG;
+	if (!err)
+		err = sampler__attach_py_probes(c->smp, pid, buf, offsets);
+	if (!err)
+		c->st.probe_procs++;
+	else
+		log_debug("pid %u: no thread-state uprobes (%s); new "
+			  "threads are found from their samples",
+			  pid, strerror(-err));
 	py_refresh(c, pid, 0);
 }
 

@@ -3,7 +3,8 @@
  * pyproc: one CPython process as userspace sees it. Finds the interpreter in
  * the process's maps (a libpython, or an executable with the interpreter
  * linked in), reads the few symbols it needs from that ELF file (_PyRuntime,
- * Py_Version and four type objects), turns them into runtime addresses,
+ * Py_Version, four type objects, and the file offsets of the three thread
+ * lifecycle functions the uprobes hook), turns them into runtime addresses,
  * selects the version's layout (src/python/pyoffsets.c) and cross-checks it
  * against the target's own type objects and thread list, and then reads
  * thread states and code objects from the target's memory. Every value read
@@ -53,6 +54,11 @@ enum pysym {
 	SYM_FRAME_TYPE,
 	SYM_UNICODE_TYPE,
 	SYM_BYTES_TYPE,
+	/* the functions the thread-state uprobes hook, in
+	 * PYPROC_THREAD_PROBES order */
+	SYM_ACQUIRE_THREAD,
+	SYM_TSTATE_NEW,
+	SYM_TSTATE_CLEAR,
 	SYM__MAX,
 };
 
@@ -63,6 +69,9 @@ static const char *const sym_names[SYM__MAX] = {
 	[SYM_FRAME_TYPE] = "PyFrame_Type",
 	[SYM_UNICODE_TYPE] = "PyUnicode_Type",
 	[SYM_BYTES_TYPE] = "PyBytes_Type",
+	[SYM_ACQUIRE_THREAD] = "PyEval_AcquireThread",
+	[SYM_TSTATE_NEW] = "PyThreadState_New",
+	[SYM_TSTATE_CLEAR] = "PyThreadState_Clear",
 };
 
 /* enum py_type_id -> the symbol of that type object */
@@ -108,6 +117,8 @@ struct pyproc {
 	size_t code_hdr_len; /* bytes of a code object we copy */
 	struct py_layout l;
 	struct zp_py_proc bpf;
+	uint64_t probe_off[PYPROC_THREAD_PROBES]; /* file offsets */
+	bool has_probe_off;
 };
 
 /* ---- reading the target ------------------------------------------------ */
@@ -227,7 +238,8 @@ static void scan_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 			break;
 		type = GELF_ST_TYPE(sym.st_info);
 		if (sym.st_shndx == SHN_UNDEF || !sym.st_name ||
-		    (type != STT_OBJECT && type != STT_NOTYPE))
+		    (type != STT_OBJECT && type != STT_NOTYPE &&
+		     type != STT_FUNC))
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!want_name(name))
@@ -338,6 +350,39 @@ static int load_bias(const struct pyelf *pe, const struct procmaps_entry *e,
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/*
+ * The file offset of the code at ELF virtual address VADDR, through the
+ * PT_LOAD that maps it: what a uprobe is placed by.
+ */
+static int vaddr_to_offset(const struct pyelf *pe, uint64_t vaddr,
+			   uint64_t *off)
+{
+	size_t i;
+
+	for (i = 0; i < pe->nloads; i++) {
+		const struct elf_load *ld = &pe->loads[i];
+
+		if (vaddr >= ld->vaddr && vaddr - ld->vaddr < ld->filesz) {
+			*off = vaddr - ld->vaddr + ld->offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The thread-state uprobes' offsets, when the file has all three. */
+static void find_probe_offsets(const struct pyelf *pe, struct pyproc *p)
+{
+	size_t k;
+
+	for (k = 0; k < PYPROC_THREAD_PROBES; k++)
+		if (!pe->sym[SYM_ACQUIRE_THREAD + k].found ||
+		    vaddr_to_offset(pe, pe->sym[SYM_ACQUIRE_THREAD + k].value,
+				    &p->probe_off[k]))
+			return;
+	p->has_probe_off = true;
 }
 
 /* ---- finding the interpreter in the maps -------------------------------- */
@@ -891,6 +936,7 @@ int pyproc__open(pid_t pid, const char *proc_root, struct pyproc **out,
 	for (t = 0; t < PY_TYPE__MAX; t++)
 		if (pe.sym[type_syms[t]].found)
 			p->types[t] = pe.sym[type_syms[t]].value + bias;
+	find_probe_offsets(&pe, p);
 
 	/* Py_Version (3.11+) is PY_VERSION_HEX; before, the file name */
 	version = cand.name_version;
@@ -984,6 +1030,15 @@ uint64_t pyproc__runtime_addr(const struct pyproc *p)
 const char *pyproc__path(const struct pyproc *p)
 {
 	return p->path;
+}
+
+int pyproc__thread_probe_offsets(const struct pyproc *p,
+				 uint64_t off[PYPROC_THREAD_PROBES])
+{
+	if (!p->has_probe_off)
+		return -ENOENT;
+	memcpy(off, p->probe_off, sizeof(p->probe_off));
+	return 0;
 }
 
 const struct zp_py_proc *pyproc__bpf_config(const struct pyproc *p)

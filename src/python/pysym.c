@@ -217,6 +217,14 @@ const char *pysym__interp_path(const struct pysym *ps, pid_t pid)
 	return e ? pyproc__path(e->pp) : NULL;
 }
 
+int pysym__thread_probe_offsets(const struct pysym *ps, pid_t pid,
+				uint64_t off[PYPROC_THREAD_PROBES])
+{
+	const struct py_proc_entry *e = find_proc(ps, pid);
+
+	return e ? pyproc__thread_probe_offsets(e->pp, off) : -ENOENT;
+}
+
 void pysym__drop_pid(struct pysym *ps, pid_t pid)
 {
 	struct py_proc_entry *e = find_proc(ps, pid);

@@ -21,10 +21,33 @@
 #include "unwind_abi.h"
 
 /* The uprobes on one process's interpreter, see sampler__attach_py_probes */
-#define PY_PROBES 3
+#define PY_PROBES SAMPLER_PY_PROBES
 struct py_probes {
-	uint32_t pid; /* 0: free slot */
-	struct bpf_link *links[PY_PROBES];
+	uint32_t pid;			   /* 0: free slot */
+	struct bpf_link *links[PY_PROBES]; /* perf-event uprobes, or */
+	int multi_fds[PY_PROBES];	   /* uprobe_multi links; -1: none */
+};
+
+/*
+ * BPF_LINK_CREATE's attr for BPF_TRACE_UPROBE_MULTI (Linux 6.6+, union
+ * bpf_attr's link_create.uprobe_multi). Debian 12's uapi headers and libbpf
+ * 1.1 predate it, so the layout is spelled out here; the kernel zero-fills
+ * the rest of a shorter attr.
+ */
+#define ZP_TRACE_UPROBE_MULTI	 48 /* enum bpf_attach_type */
+#define ZP_F_UPROBE_MULTI_RETURN 1u
+struct uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__aligned_u64 path;
+	__aligned_u64 offsets;
+	__aligned_u64 ref_ctr_offsets;
+	__aligned_u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
 };
 
 struct sampler {
@@ -42,6 +65,7 @@ struct sampler {
 	sampler_event_cb event_cb;
 	void *cb_ctx;
 	struct sampler_opts opts; /* for a deferred attach; pids not kept */
+	bool py_probes_multi;	  /* uprobe_multi links, not perf events */
 };
 
 static int perf_event_open(struct perf_event_attr *attr, int cpu)
@@ -123,6 +147,104 @@ static void explain_load_error(int err, const char *btf_path)
 		    strerror(-err));
 	else
 		log_error("loading the BPF program failed: %s", msg);
+}
+
+/*
+ * Whether the kernel has uprobe_multi links: with the attach type known
+ * (6.6+), a link to a directory fails with EBADF; before, with EINVAL.
+ */
+static bool uprobe_multi_supported(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po,
+		    .expected_attach_type = ZP_TRACE_UPROBE_MULTI);
+	__u64 offset = 0;
+	struct uprobe_multi_attr attr = {
+		.attach_type = ZP_TRACE_UPROBE_MULTI,
+		.path = (uintptr_t) "/",
+		.offsets = (uintptr_t)&offset,
+		.cnt = 1,
+	};
+	int prog_fd, fd, err;
+
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns,
+				sizeof(insns) / sizeof(insns[0]), &po);
+	if (prog_fd < 0)
+		return false;
+	attr.prog_fd = (__u32)prog_fd;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	err = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	close(prog_fd);
+	return err == EBADF;
+}
+
+/* uprobe PMU's type, from sysfs; -errno when the kernel has none. */
+static int uprobe_pmu_type(void)
+{
+	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "re");
+	int type, n;
+
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%d", &type);
+	fclose(f);
+	return n == 1 && type >= 0 ? type : -EINVAL;
+}
+
+/*
+ * Whether perf_event_open(2) refuses uprobes to us. Since Linux 6.16
+ * perf_uprobe_event_init() checks capable(CAP_SYS_ADMIN) first and answers
+ * EACCES; past that check, the probe below fails with EINVAL for want of
+ * a path. Nothing is created either way.
+ */
+static bool perf_uprobes_refused(void)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.exclude_kernel = 1,
+	};
+	int type = uprobe_pmu_type(), fd;
+
+	if (type < 0)
+		return false; /* libbpf goes through tracefs then */
+	attr.type = (__u32)type;
+	fd = syscall(__NR_perf_event_open, &attr, 0, -1, -1,
+		     PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == EACCES;
+}
+
+/*
+ * The thread-state programs are loaded as uprobe_multi programs where
+ * perf-event uprobes are refused and the kernel has the links (6.6+), which
+ * need no capability beyond what loading took (CAP_BPF, CAP_PERFMON).
+ */
+static int setup_py_probe_progs(struct sampler *s)
+{
+	struct bpf_program *progs[PY_PROBES] = {
+		s->skel->progs.on_py_thread_bind,
+		s->skel->progs.on_py_thread_new,
+		s->skel->progs.on_py_thread_clear,
+	};
+	int i, err = 0;
+
+	s->py_probes_multi = perf_uprobes_refused() && uprobe_multi_supported();
+	if (!s->py_probes_multi)
+		return 0;
+	log_debug("perf-event uprobes need CAP_SYS_ADMIN here: Python thread "
+		  "uprobes through uprobe_multi links");
+	for (i = 0; i < PY_PROBES && !err; i++)
+		err = bpf_program__set_expected_attach_type(
+		    progs[i], (enum bpf_attach_type)ZP_TRACE_UPROBE_MULTI);
+	return err;
 }
 
 static int attach_cpus(struct sampler *s, const struct sampler_opts *o)
@@ -249,7 +371,7 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
 		    .btf_custom_path = o->btf_path);
 	struct sampler *s;
-	size_t i, rb_bytes;
+	size_t i, j, rb_bytes;
 	int err;
 
 	if (!o->cb || !o->frequency) {
@@ -278,6 +400,9 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	}
 	for (i = 0; i < (size_t)s->ncpus; i++)
 		s->pmu_fds[i] = -1;
+	for (i = 0; i < s->nprobes; i++)
+		for (j = 0; j < PY_PROBES; j++)
+			s->probes[i].multi_fds[j] = -1;
 
 	s->skel = sampler_bpf__open_opts(&open_opts);
 	if (!s->skel) {
@@ -334,6 +459,12 @@ struct sampler *sampler__new(const struct sampler_opts *o)
 	bpf_program__set_autoattach(s->skel->progs.on_py_thread_clear, false);
 	if (err) {
 		log_error("sizing BPF maps failed: %s", strerror(-err));
+		goto err_free;
+	}
+	err = setup_py_probe_progs(s);
+	if (err) {
+		log_error("preparing the uprobe_multi programs failed: %s",
+			  strerror(-err));
 		goto err_free;
 	}
 	/* wake the reader when a quarter of the buffer is used */
@@ -414,6 +545,9 @@ static void probes_release(struct py_probes *pp)
 	for (i = 0; i < PY_PROBES; i++) {
 		bpf_link__destroy(pp->links[i]);
 		pp->links[i] = NULL;
+		if (pp->multi_fds[i] >= 0)
+			close(pp->multi_fds[i]);
+		pp->multi_fds[i] = -1;
 	}
 	pp->pid = 0;
 }
@@ -539,17 +673,45 @@ void sampler__remove_py_proc(struct sampler *s, uint32_t pid)
 
 /*
  * Lifecycle functions only: each runs once per thread, never on the eval
- * loop, the GIL hand-off or allocation paths. All three are public C API
- * exported from every CPython 3.8-3.14 build (so in .dynsym even of a
- * stripped static interpreter).
+ * loop, the GIL hand-off or allocation paths.
  */
-int sampler__attach_py_probes(struct sampler *s, uint32_t pid, const char *path)
+static const char *const py_probe_funcs[PY_PROBES] = {
+	"PyEval_AcquireThread",
+	"PyThreadState_New", /* a return probe */
+	"PyThreadState_Clear",
+};
+
+static int attach_perf_uprobe(struct bpf_program *prog, struct py_probes *pp,
+			      int i, const char *path, uint64_t offset)
 {
-	static const char *const funcs[PY_PROBES] = {
-		"PyEval_AcquireThread",
-		"PyThreadState_New",
-		"PyThreadState_Clear",
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = i == 1);
+
+	pp->links[i] = bpf_program__attach_uprobe_opts(
+	    prog, (pid_t)pp->pid, path, (size_t)offset, &uo);
+	return pp->links[i] ? 0 : -errno;
+}
+
+static int attach_multi_uprobe(struct bpf_program *prog, struct py_probes *pp,
+			       int i, const char *path, uint64_t offset)
+{
+	struct uprobe_multi_attr attr = {
+		.prog_fd = (__u32)bpf_program__fd(prog),
+		.attach_type = ZP_TRACE_UPROBE_MULTI,
+		.path = (uintptr_t)path,
+		.offsets = (uintptr_t)&offset,
+		.cnt = 1,
+		.multi_flags = i == 1 ? ZP_F_UPROBE_MULTI_RETURN : 0,
+		.pid = pp->pid,
 	};
+
+	pp->multi_fds[i] =
+	    syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return pp->multi_fds[i] >= 0 ? 0 : -errno;
+}
+
+int sampler__attach_py_probes(struct sampler *s, uint32_t pid, const char *path,
+			      const uint64_t offsets[SAMPLER_PY_PROBES])
+{
 	struct bpf_program *progs[PY_PROBES] = {
 		s->skel->progs.on_py_thread_bind,
 		s->skel->progs.on_py_thread_new,
@@ -569,16 +731,13 @@ int sampler__attach_py_probes(struct sampler *s, uint32_t pid, const char *path)
 		return -ENOSPC;
 	pp->pid = pid;
 	for (i = 0; i < PY_PROBES; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = funcs[i],
-			    .retprobe =
-				progs[i] == s->skel->progs.on_py_thread_new);
-
-		pp->links[i] = bpf_program__attach_uprobe_opts(
-		    progs[i], (pid_t)pid, path, 0, &uo);
-		if (!pp->links[i]) {
-			err = -errno;
+		err =
+		    s->py_probes_multi
+			? attach_multi_uprobe(progs[i], pp, i, path, offsets[i])
+			: attach_perf_uprobe(progs[i], pp, i, path, offsets[i]);
+		if (err) {
 			log_debug("uprobe %s in %s (pid %u) failed: %s",
-				  funcs[i], path, pid, strerror(-err));
+				  py_probe_funcs[i], path, pid, strerror(-err));
 			probes_release(pp);
 			return err;
 		}
