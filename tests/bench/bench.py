@@ -25,7 +25,9 @@
   ehtable      unwind-table build time and size from .eh_frame for libc,
                Debian's python3.11 and libpython3.13 (target < 100 ms each)
 
-BENCH_QUICK=1 shortens every phase (for a smoke run)."""
+BENCH_QUICK=1 shortens every phase (for a smoke run); BENCH_ONLY=a,b runs
+only the named sections (ingest, ehtable, overhead, cost, lost, rss, python,
+unwind, daemon)."""
 import json
 import os
 import re
@@ -40,6 +42,8 @@ ZPROFD = os.path.join(B, "zprofd")
 WORK = os.path.join(B, "workloads", "cpu_split")
 DEMO = os.path.join(B, "workloads", "demo_app")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+# BENCH_ONLY=daemon,python runs just those sections (names as in main())
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 results = {}
 
 
@@ -457,6 +461,32 @@ def proc_cpu_rss(pid):
     return (int(st[11]) + int(st[12])) / tck, rss
 
 
+def push_sink():
+    """A local HTTP server taking the daemon's pushes: (server, [count, bytes])."""
+    import http.server
+    import threading
+    pushed = [0, 0]
+
+    class Sink(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            self.rfile.read(n)
+            pushed[0] += 1
+            pushed[1] += n
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, pushed
+
+
 def daemon_bench(seconds):
     """The daemon at its default 19 Hz with both CPUs busy running 20 Python
     processes: its CPU share of one core (target <= 0.5%), its RSS over
@@ -469,8 +499,11 @@ def daemon_bench(seconds):
         print("daemon: no CPython installed, skipped")
         return
     state = tempfile.mkdtemp(prefix="zprofd-bench-")
+    sink, pushed = push_sink()
     work = [subprocess.Popen([vers[-1][1], PYW, "split", str(seconds + 30)], env=PYENV) for _ in range(20)]
-    d = subprocess.Popen([ZPROFD, "daemon", "--state-dir", state, "--listen", "127.0.0.1:17071"],
+    # pushing too, as a fleet host would: its cost is in the figures
+    d = subprocess.Popen([ZPROFD, "daemon", "--state-dir", state, "--listen", "127.0.0.1:17071",
+                          "--push", "http://127.0.0.1:%d" % sink.server_address[1]],
                          stderr=subprocess.PIPE, text=True)
     line = ""
     while "daemon ready" not in line:
@@ -492,32 +525,48 @@ def daemon_bench(seconds):
     for w in work:
         w.kill()
         w.wait()
+    sink.shutdown()
     stored = sum(os.path.getsize(os.path.join(state, f)) for f in os.listdir(state) if f.endswith(".pb.gz"))
     shutil.rmtree(state, ignore_errors=True)
     cpu = 100 * (c1 - c0) / el
-    print("daemon: 19 Hz, 20 busy Python processes, %d s: %.2f%% of one core; RSS MB every %d s: %s; "
-          "stored %.0f KB per hour per busy process" %
-          (el, cpu, step, " ".join("%.1f" % x for x in curve), stored / el * 3600 / 20 / 1024))
+    print("daemon: 19 Hz, 20 busy Python processes, pushing, %d s: %.2f%% of one core; RSS MB every %d s: %s; "
+          "stored %.0f KB per hour per busy process; %d pushes, %.0f KB" %
+          (el, cpu, step, " ".join("%.1f" % x for x in curve), stored / el * 3600 / 20 / 1024,
+           pushed[0], pushed[1] / 1024))
     results["daemon_cpu_pct"] = round(cpu, 2)
     results["daemon_rss_mb_max"] = round(max(curve), 1)
     results["daemon_kb_per_hour_per_proc"] = round(stored / el * 3600 / 20 / 1024)
+    results["daemon_pushes"] = pushed[0]
 
 
 def main():
     pairs = 4 if QUICK else 10
     iters = 8000 if QUICK else 24000
     long_s = 5 if QUICK else 30
-    ingest()
-    ehtable()
-    overhead(99, pairs, iters)
-    overhead(999, pairs, iters)
-    cost_per_sample(2, 4 if QUICK else 30)
-    lost(long_s)
-    rss(long_s, 99)
-    rss(long_s, 999)
-    python_bench()
-    unwind_bench()
-    daemon_bench(60 if QUICK else 600)
+
+    def want(name):
+        return not ONLY or name in ONLY
+
+    if want("ingest"):
+        ingest()
+    if want("ehtable"):
+        ehtable()
+    if want("overhead"):
+        overhead(99, pairs, iters)
+        overhead(999, pairs, iters)
+    if want("cost"):
+        cost_per_sample(2, 4 if QUICK else 30)
+    if want("lost"):
+        lost(long_s)
+    if want("rss"):
+        rss(long_s, 99)
+        rss(long_s, 999)
+    if want("python"):
+        python_bench()
+    if want("unwind"):
+        unwind_bench()
+    if want("daemon"):
+        daemon_bench(60 if QUICK else 600)
     print("BENCH " + json.dumps(results, sort_keys=True))
 
 
