@@ -10,13 +10,12 @@ NODE_NAME, probes, config path)."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 
-from ztest import B, ROOT, Tap
+from ztest import B, ROOT, Tap, free_port
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="zprofd-pkg-")
@@ -80,14 +79,6 @@ def bounding_set():
 
 CAP_BITS = {"CAP_DAC_READ_SEARCH": 2, "CAP_SYS_PTRACE": 19, "CAP_SYS_RESOURCE": 24,
             "CAP_SYSLOG": 34, "CAP_PERFMON": 38, "CAP_BPF": 39}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def as_nobody(capset, state, port, log):
