@@ -94,8 +94,9 @@ def label_values(raw, label):
     return set(re.findall(r"%s:\[(\d+)\]" % label, raw.replace(" ", "")))
 
 
-def check_rss(what, before, peak, san):
-    t.diag("%s: daemon RSS %.1f MiB before, %.1f MiB at most during" % (what, before / 2**20, peak / 2**20))
+def check_rss(what, d, cpu0, before, peak, san):
+    t.diag("%s: daemon RSS %.1f MiB before, %.1f MiB at most during; %.2f CPU s spent"
+           % (what, before / 2**20, peak / 2**20, d.usage()[0] - cpu0))
     if san:
         t.ok(peak - before < SAN_GROWTH_MAX, "%s: RSS grows by less than %d MiB (sanitized build: growth only)"
              % (what, SAN_GROWTH_MAX >> 20), "%d -> %d" % (before, peak))
@@ -120,7 +121,7 @@ if SAN:
 
 # 1. Fork storm: far more processes sampled per window than the table holds.
 time.sleep(1)
-rss0 = d.usage()[1]
+cpu0, rss0 = d.usage()
 start_ms = int(time.time() * 1000)
 pids_file = os.path.join(tmp, "storm-pids")
 w = Watch(d, "zprofd_processes_tracked")
@@ -133,7 +134,7 @@ with open(pids_file) as f:
     children = set(f.read().split())
 t.ok(r.returncode == 0 and len(children) == FORKS, "storm ran %d short-lived processes" % len(children))
 alive(d, "fork storm")
-check_rss("fork storm", rss0, w.rss, SAN)
+check_rss("fork storm", d, cpu0, rss0, w.rss, SAN)
 status, body, _ = d.get("/metrics")
 metrics = body.decode()
 evicted = metric(metrics, "zprofd_processes_evicted_total")
@@ -156,7 +157,7 @@ t.diag("fork storm: %d samples of comm storm, %d of them symbolized to burn_chil
 t.ok(burn > 0, "the children's samples are symbolized (burn_child)", folded[:2000])
 
 # 2. Thread storm: every short-lived thread's samples go to its process.
-rss0 = d.usage()[1]
+cpu0, rss0 = d.usage()
 start_ms = int(time.time() * 1000)
 w = Watch(d, "zprofd_processes_tracked")
 p = subprocess.Popen([STORM, "threads", str(THREADS), str(THREAD_MS)])
@@ -165,7 +166,7 @@ time.sleep(WINDOW + 1)
 w.stop()
 t.ok(rc == 0, "storm ran %d short-lived threads" % THREADS)
 alive(d, "thread storm")
-check_rss("thread storm", rss0, w.rss, SAN)
+check_rss("thread storm", d, cpu0, rss0, w.rss, SAN)
 path, raw = stored_profile(d, start_ms, "threads.pb.gz", "pid=%d" % p.pid)
 tids = label_values(raw, "tid") - {str(p.pid)}
 t.ok(len(tids) >= 20, "/profiles?pid= has samples of %d of its short-lived threads" % len(tids), raw[:3000])
