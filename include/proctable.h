@@ -11,7 +11,7 @@
  * would otherwise pin entries forever.
  *
  * Threading: the main thread owns the table and is its only writer; HTTP
- * threads read it through proctable__json() and proctable__count(). The lock
+ * threads read it through proctable__json() and proctable__stats(). The lock
  * guards the structure and the published counters. The per-sample counter is
  * the main thread's alone (no lock on the hot path) and becomes visible to
  * readers when proctable__end_window() publishes it.
@@ -79,7 +79,11 @@ void proctable__refilter(struct proctable *t, const struct zp_config *cfg);
 /* Main thread: publish the window's counts and start a new window. */
 void proctable__end_window(struct proctable *t);
 
-size_t proctable__count(struct proctable *t);
+struct proctable_stats {
+	size_t count;	  /* entries now */
+	uint64_t evicted; /* entries evicted to make room, since creation */
+};
+void proctable__stats(struct proctable *t, struct proctable_stats *st);
 /*
  * Any thread: a JSON array of the tracked processes, malloc'd into *OUT.
  * 0 or -ENOMEM.

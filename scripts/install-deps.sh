@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Installs every build and test dependency from Debian's apt, idempotently:
 # when all packages are already present it does nothing (no apt-get update).
-# prometheus is there for promtool (test_metrics checks /metrics output with
-# it); its postinst may try to start a prometheus service, which we do not
-# need and which may fail to start in a container. systemd is there for
+# prometheus is there for promtool (test_daemon checks /metrics output with
+# it) and for the server itself (test_daemon_stress runs one that scrapes
+# the daemon); its postinst may try to start a prometheus service, which we
+# do not need and which may fail to start in a container. systemd is there for
 # systemd-analyze and python3-yaml for the manifests (test_packaging checks
 # the unit and the Kubernetes YAML with them).
 set -eu

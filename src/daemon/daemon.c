@@ -316,6 +316,7 @@ static void publish(struct daemon *d)
 	uint64_t st[ZP_STAT__MAX] = {};
 	struct symbolizer_stats ss;
 	struct pysym_stats ps = {};
+	struct proctable_stats pt;
 	struct store_counters sc;
 	struct agg_stats as;
 
@@ -326,6 +327,7 @@ static void publish(struct daemon *d)
 	metric_set(d->m.store_evicted, sc.evicted);
 	aggregator__stats(d->agg, &as);
 	symbolizer__stats(d->sym, &ss);
+	proctable__stats(d->procs, &pt);
 	if (d->py)
 		pysym__stats(d->py, &ps);
 	metric_set(d->m.samples, d->samples_total);
@@ -333,7 +335,8 @@ static void publish(struct daemon *d)
 	metric_set(d->m.lost_proc_events, st[ZP_STAT_PROC_EV_DROPS]);
 	metric_set(d->m.lost_stack_table, d->lost_stack_table + as.dropped);
 	metric_set(d->m.lost_malformed, d->lost_malformed + as.malformed);
-	metric_set(d->m.processes, proctable__count(d->procs));
+	metric_set(d->m.processes, pt.count);
+	metric_set(d->m.processes_evicted, pt.evicted);
 	metric_set(d->m.python_processes, ps.procs);
 	metric_set(d->m.windows_written, d->windows_written);
 	metric_set(d->m.window_write_errors, d->window_write_errors);
@@ -549,6 +552,9 @@ static int metrics_setup(struct daemon *d)
 	      "Samples aggregated into windows");
 	PLAIN(processes, gauge, "zprofd_processes_tracked",
 	      "Processes in the process table");
+	PLAIN(processes_evicted, counter, "zprofd_processes_evicted_total",
+	      "Processes evicted from the full process table "
+	      "(limits.max_processes)");
 	PLAIN(python_processes, gauge, "zprofd_python_processes",
 	      "CPython processes whose frames are walked");
 	PLAIN(windows_written, counter, "zprofd_windows_written_total",

@@ -71,7 +71,7 @@ struct daemon_metrics {
 	struct metric *samples;
 	struct metric *lost_ringbuf, *lost_stack_table, *lost_malformed;
 	struct metric *lost_proc_events;
-	struct metric *processes, *python_processes;
+	struct metric *processes, *processes_evicted, *python_processes;
 	struct metric *windows_written, *window_write_errors;
 	struct metric *stacks_in_window;
 	struct metric *store_bytes, *store_windows, *store_evicted;

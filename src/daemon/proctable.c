@@ -30,6 +30,7 @@ struct proctable {
 	size_t mask;
 	size_t cap;
 	size_t count;
+	uint64_t evicted;
 	char proc_root[64];
 };
 
@@ -154,6 +155,7 @@ static void evict_one(struct proctable *t)
 		if (t->entries[i].last_window < t->entries[victim].last_window)
 			victim = i;
 	remove_locked(t, t->entries[victim].pid);
+	t->evicted++;
 }
 
 static void read_comm(const struct proctable *t, struct proc_entry *e)
@@ -286,14 +288,12 @@ void proctable__end_window(struct proctable *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
-size_t proctable__count(struct proctable *t)
+void proctable__stats(struct proctable *t, struct proctable_stats *st)
 {
-	size_t n;
-
 	pthread_mutex_lock(&t->lock);
-	n = t->count;
+	st->count = t->count;
+	st->evicted = t->evicted;
 	pthread_mutex_unlock(&t->lock);
-	return n;
 }
 
 static bool jbuf_reserve(struct jbuf *b, size_t n)

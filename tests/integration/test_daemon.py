@@ -18,10 +18,8 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
-from ztest import ROOT, WORKLOAD, ZPROFD, Tap, free_port, go_pprof, stop
+from ztest import ROOT, WORKLOAD, ZPROFD, Daemon, Tap, free_port, go_pprof, stop
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="zprofd-daemon-")
@@ -32,64 +30,6 @@ WINDOW = 2
 def pyenv_python():
     found = sorted(glob.glob("/root/.pyenv/versions/3.1[0-3].*/bin/python3.1?"))
     return found[-1] if found else None
-
-
-class Daemon:
-    def __init__(self, *args, state=None, env=None):
-        self.port = free_port()
-        self.state = state or tempfile.mkdtemp(prefix="state-", dir=tmp)
-        self.log = os.path.join(tmp, "daemon-%d.log" % self.port)
-        self.base = "http://127.0.0.1:%d" % self.port
-        self.err = open(self.log, "w")
-        self.p = subprocess.Popen([ZPROFD, "daemon", "--state-dir", self.state, "--listen",
-                                   "127.0.0.1:%d" % self.port, "--window", str(WINDOW),
-                                   "--frequency", "99"] + [str(a) for a in args],
-                                  stdout=subprocess.DEVNULL, stderr=self.err,
-                                  env=dict(os.environ, **(env or {})))
-
-    def stderr(self):
-        with open(self.log) as f:
-            return f.read()
-
-    def wait_ready(self, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end and self.p.poll() is None:
-            if "daemon ready, listening on" in self.stderr():
-                return True
-            time.sleep(0.1)
-        return False
-
-    def get(self, path, token=None, timeout=90):
-        """(status, body bytes, headers); HTTP errors are answers too."""
-        req = urllib.request.Request(self.base + path)
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, r.read(), r.headers
-        except urllib.error.HTTPError as e:
-            return e.code, e.read(), e.headers
-
-    def windows(self):
-        return sorted(f for f in os.listdir(self.state) if re.match(r"w-\d{13}-\d{13}\.pb\.gz$", f))
-
-    def usage(self):
-        """(CPU seconds, RSS bytes) of the daemon so far."""
-        with open("/proc/%d/stat" % self.p.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        return cpu, rss
-
-    def term(self, sig=signal.SIGTERM):
-        self.p.send_signal(sig)
-        try:
-            return self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            return self.p.wait()
-        finally:
-            self.err.close()
 
 
 def pprof_top(data, name):
@@ -135,7 +75,7 @@ except (OSError, TypeError) as e:
 conf = os.path.join(tmp, "zprofd.conf")
 with open(conf, "w") as f:
     f.write("[daemon]\nkernel_stacks = true\n[retention]\nmax_age = 7d\n")
-d = Daemon("--config", conf)
+d = Daemon(tmp, "--config", conf, window=WINDOW)
 t0 = time.time()
 t.ok(d.wait_ready(), "daemon logs it is ready", d.stderr())
 status, body, _ = d.get("/healthz")
@@ -316,7 +256,7 @@ nsock_path = os.path.join(tmp, "notify.sock")
 nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 nsock.bind(nsock_path)
 nsock.settimeout(30)
-d3 = Daemon(state=d.state, env={"NOTIFY_SOCKET": nsock_path})
+d3 = Daemon(tmp, state=d.state, env={"NOTIFY_SOCKET": nsock_path}, window=WINDOW)
 t.ok(d3.wait_ready(), "restart on the same state directory", d3.stderr())
 try:
     note = nsock.recv(4096).decode()
@@ -343,7 +283,8 @@ os.chmod(tok, 0o600)
 conf2 = os.path.join(tmp, "filters.conf")
 with open(conf2, "w") as f:
     f.write("[filters]\nexclude_comm = cpu_split\n[labels]\ncluster = test-eu-1\n")
-d2 = Daemon("--auth-token-file", tok, "--config", conf2, env={"NODE_NAME": "node-7"})
+d2 = Daemon(tmp, "--auth-token-file", tok, "--config", conf2, env={"NODE_NAME": "node-7"},
+            window=WINDOW)
 t.ok(d2.wait_ready(), "daemon with a token starts", d2.stderr())
 t.ok(d2.get("/healthz")[0] == 200, "token: /healthz stays public")
 t.ok(d2.get("/metrics")[0] == 401, "token: /metrics without it is 401")

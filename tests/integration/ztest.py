@@ -1,13 +1,18 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Shared helpers for zprofd integration tests: a tiny TAP emitter, running
-zprofd and workloads, and parsing folded output. Standard library only, so
-the tests run on any python3 >= 3.8 without installing anything."""
+zprofd (one-shot, or as a daemon with its HTTP API) and workloads, and
+parsing folded output. Standard library only, so the tests run on any
+python3 >= 3.8 without installing anything."""
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 B = os.path.join(ROOT, os.environ.get("B", "build"))
@@ -115,3 +120,64 @@ def stop(p, sig=signal.SIGKILL):
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
+
+
+class Daemon:
+    """`zprofd daemon` on a free loopback port, logging to a file in TMP,
+    with a fresh state directory in TMP unless STATE is given."""
+
+    def __init__(self, tmp, *args, state=None, env=None, window=2, frequency=99):
+        self.port = free_port()
+        self.state = state or tempfile.mkdtemp(prefix="state-", dir=tmp)
+        self.log = os.path.join(tmp, "daemon-%d.log" % self.port)
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.err = open(self.log, "w")
+        self.p = subprocess.Popen([ZPROFD, "daemon", "--state-dir", self.state, "--listen",
+                                   "127.0.0.1:%d" % self.port, "--window", str(window),
+                                   "--frequency", str(frequency)] + [str(a) for a in args],
+                                  stdout=subprocess.DEVNULL, stderr=self.err,
+                                  env=dict(os.environ, **(env or {})))
+
+    def stderr(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def wait_ready(self, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end and self.p.poll() is None:
+            if "daemon ready, listening on" in self.stderr():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def get(self, path, token=None, timeout=90):
+        """(status, body bytes, headers); HTTP errors are answers too."""
+        req = urllib.request.Request(self.base + path)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read(), r.headers
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), e.headers
+
+    def windows(self):
+        return sorted(f for f in os.listdir(self.state) if re.match(r"w-\d{13}-\d{13}\.pb\.gz$", f))
+
+    def usage(self):
+        """(CPU seconds, RSS bytes) of the daemon so far."""
+        with open("/proc/%d/stat" % self.p.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        return cpu, rss
+
+    def term(self, sig=signal.SIGTERM):
+        self.p.send_signal(sig)
+        try:
+            return self.p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return self.p.wait()
+        finally:
+            self.err.close()

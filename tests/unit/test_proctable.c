@@ -2,9 +2,9 @@
 /*
  * Unit tests of the daemon's process table: lookups stay right through
  * random inserts and deletes (backward-shift deletion keeps every entry
- * reachable), a full table evicts the entry quiet for longest, counts are
- * published per window, entries come from a fake /proc, and the JSON of
- * /processes escapes whatever a comm or path holds.
+ * reachable), a full table evicts the entry quiet for longest and counts
+ * the eviction, counts are published per window, entries come from a fake
+ * /proc, and the JSON of /processes escapes whatever a comm or path holds.
  */
 #include "testutil.h"
 
@@ -22,6 +22,7 @@ static void test_random_ops(void **state)
 	enum { CAP = 512, SPACE = 2048, OPS = 200000 };
 	struct proctable *t = proctable__new(CAP, "/nonexistent");
 	static bool present[SPACE];
+	struct proctable_stats st;
 	struct proc_entry *e;
 	size_t n = 0, i;
 	uint32_t pid;
@@ -49,7 +50,8 @@ static void test_random_ops(void **state)
 				if (e)
 					assert_int_equal(e->pid, pid);
 			}
-			assert_int_equal(proctable__count(t), n);
+			proctable__stats(t, &st);
+			assert_int_equal(st.count, n);
 		}
 	}
 	proctable__free(t);
@@ -58,16 +60,21 @@ static void test_random_ops(void **state)
 static void test_eviction(void **state)
 {
 	struct proctable *t = proctable__new(16, "/nonexistent");
+	struct proctable_stats st;
 	uint32_t pid;
 
 	(void)state;
 	assert_non_null(t);
 	for (pid = 1; pid <= 16; pid++)
 		assert_non_null(proctable__get(t, pid, "p", 10 + pid, NULL));
+	proctable__stats(t, &st);
+	assert_int_equal(st.evicted, 0);
 	/* pid 1 is seen again: pid 2 becomes the quietest */
 	proctable__get(t, 1, "p", 100, NULL);
 	assert_non_null(proctable__get(t, 17, "p", 101, NULL));
-	assert_int_equal(proctable__count(t), 16);
+	proctable__stats(t, &st);
+	assert_int_equal(st.count, 16);
+	assert_int_equal(st.evicted, 1);
 	assert_null(proctable__find(t, 2));
 	assert_non_null(proctable__find(t, 1));
 	assert_non_null(proctable__find(t, 17));
