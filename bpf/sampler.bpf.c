@@ -34,6 +34,8 @@ struct zp_sample_buf {
 	__u64 unw_ip, unw_sp, unw_bp;
 	__u32 unw_calls;
 	__u32 unw_exact; /* look up unw_ip itself, not the call before it */
+	__u32 wake_now;	 /* the first sample of a process: no batching */
+	__u32 wake_pad;
 };
 
 struct {
@@ -55,6 +57,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct zp_sample_buf);
 } scratch SEC(".maps");
+
+/*
+ * Processes (images) that have had a sample. The first sample of one wakes
+ * userspace at once instead of waiting for the batch: it reads the
+ * process's memory map on that sample, and a short-lived process would be
+ * gone by the next poll. Forgotten on exec and exit; LRU, so a process
+ * evicted while alive only costs one more early wakeup.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} sampled SEC(".maps");
 
 /* CPython processes and how to read them; filled by src/python/. */
 struct {
@@ -192,7 +208,7 @@ static __always_inline void submit(struct zp_sample_buf *buf)
 		return;
 	avail = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA);
 	if (bpf_ringbuf_output(&samples, buf, size,
-			       avail + size >= wakeup_bytes
+			       buf->wake_now || avail + size >= wakeup_bytes
 				   ? BPF_RB_FORCE_WAKEUP
 				   : BPF_RB_NO_WAKEUP)) {
 		stat_inc(ZP_STAT_RB_DROPS);
@@ -736,6 +752,13 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	buf->hdr.flags = flags;
 	buf->hdr.reserved = 0;
 	bpf_get_current_comm(buf->hdr.comm, sizeof(buf->hdr.comm));
+	buf->wake_now = 0;
+	if (!bpf_map_lookup_elem(&sampled, &tgid)) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(&sampled, &tgid, &one, BPF_ANY);
+		buf->wake_now = 1;
+	}
 
 	if (unwind)
 		bpf_tail_call(ctx, &walkers, WALK_NATIVE);
@@ -826,6 +849,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	if (!wanted(tgid))
 		return 0;
 	bpf_map_delete_elem(&py_procs, &tgid);
+	bpf_map_delete_elem(&sampled, &tgid); /* its map is read anew */
 	send_event(ZP_EV_EXEC, tgid, 0);
 	return 0;
 }
@@ -845,6 +869,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (!wanted(tgid))
 		return 0;
 	bpf_map_delete_elem(&py_procs, &tgid);
+	bpf_map_delete_elem(&sampled, &tgid);
 	if (!filter_all)
 		bpf_map_delete_elem(&targets, &tgid);
 	send_event(ZP_EV_EXIT, tgid, 0);

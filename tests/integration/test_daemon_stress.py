@@ -256,5 +256,23 @@ if r.returncode == 0:
         if d.p.poll() is None:
             d.term(signal.SIGKILL)
         subprocess.run(["umount", full])
+# 5. Short-lived processes are symbolized: with room in the table, the
+# first sample of a new process wakes the daemon at once, which reads its
+# memory map while it still runs (without that, about half the samples of
+# these 10 ms children stayed FILE+0xOFFSET; with it, over 90%).
+d = Daemon(tmp, window=WINDOW)
+t.ok(d.wait_ready(), "daemon with the default limits is ready", d.stderr())
+start_ms = int(time.time() * 1000)
+r = subprocess.run([STORM, "forks", "300", str(FORK_MS)], stdout=subprocess.DEVNULL, timeout=120)
+time.sleep(WINDOW + 1.5)
+status, body, _ = d.get("/profiles?from=%d&comm=storm&format=folded" % start_ms)
+folded = body.decode(errors="replace")
+burn = sum(int(l.rpartition(" ")[2]) for l in folded.splitlines() if "burn_child" in l)
+allc = sum(int(l.rpartition(" ")[2]) for l in folded.splitlines() if l.strip())
+t.diag("300 short-lived children: %d of %d samples symbolized to burn_child" % (burn, allc))
+t.ok(r.returncode == 0 and allc >= 100 and burn >= 0.6 * allc,
+     "short-lived children: at least 60%% of their samples symbolized (%d of %d)" % (burn, allc),
+     folded[:2000])
+t.ok(d.term() == 0, "SIGTERM exits 0", d.stderr()[-2000:])
 t.diag("total %.1f s" % (time.time() - t0))
 t.done()
