@@ -13,7 +13,7 @@
 
 #include "log.h"
 #include "tracker.h"
-#include "unwinder.h"
+#include "unwind_abi.h"
 
 /* pids whose maps could not be read, remembered so --all does not retry on
  * every sample of a process that exited or that we may not read */
@@ -87,6 +87,9 @@ struct tracker *tracker__new(struct symbolizer *sym, struct pysym *py)
 
 void tracker__free(struct tracker *t)
 {
+	if (!t)
+		return;
+	unwinder__free(t->unw);
 	free(t);
 }
 
@@ -164,9 +167,29 @@ static void py_attach(struct tracker *c, uint32_t pid)
 		py_start(c, pid, cfg);
 }
 
-void tracker__set_unwinder(struct tracker *t, struct unwinder *unw)
+int tracker__start_unwinder(struct tracker *t)
 {
-	t->unw = unw;
+	struct unwinder_opts uo = { .pool_rows = ZP_UNWIND_POOL_ROWS,
+				    .max_rules = ZP_UNWIND_RULES };
+	int rows, rules, procs, err;
+
+	if (!t->smp || t->unw)
+		return -EINVAL;
+	err = sampler__unwind_fds(t->smp, &rows, &rules, &procs);
+	if (err)
+		return err;
+	t->unw = unwinder__new(&uo, rows, rules, procs);
+	if (!t->unw)
+		return errno ? -errno : -ENOMEM;
+	return 0;
+}
+
+void tracker__unwind_stats(const struct tracker *t, struct unwinder_stats *st)
+{
+	if (t->unw)
+		unwinder__stats(t->unw, st);
+	else
+		memset(st, 0, sizeof(*st));
 }
 
 void tracker__attach(struct tracker *t, uint32_t pid)
