@@ -8,8 +8,9 @@
  * follows fork/exec/exit events, and reads a new stack's Python code
  * objects while the process is still alive.
  *
- * Borrows the symbolizer, pysym and sampler; all calls come from the one
- * thread that drains the ring buffer.
+ * Borrows the symbolizer, pysym and sampler; owns the unwinder it starts
+ * over the sampler's unwind maps. All calls come from the one thread that
+ * drains the ring buffer.
  */
 #ifndef ZPROFD_TRACKER_H
 #define ZPROFD_TRACKER_H
@@ -21,6 +22,7 @@
 #include "sample_abi.h"
 #include "sampler.h"
 #include "symbolize.h"
+#include "unwinder.h"
 
 struct tracker;
 
@@ -38,9 +40,16 @@ void tracker__free(struct tracker *t);
 /* The sampler is created after the tracker (its callbacks need one). */
 void tracker__set_sampler(struct tracker *t, struct sampler *smp);
 
-struct unwinder;
-/* Unwind tables for every process seen (NULL: frame pointers only). */
-void tracker__set_unwinder(struct tracker *t, struct unwinder *unw);
+/*
+ * Unwind tables for every process seen from now on: creates an unwinder
+ * over the sampler's unwind maps (after tracker__set_sampler(), before
+ * the first tracker__attach()). The tracker owns it and frees it in
+ * tracker__free(). Without this call native stacks use frame pointers.
+ * 0 or -errno (-EINVAL: no sampler, or started already).
+ */
+int tracker__start_unwinder(struct tracker *t);
+/* The unwinder's counters; all zero when none was started. */
+void tracker__unwind_stats(const struct tracker *t, struct unwinder_stats *st);
 
 /* Load PID's unwind tables, and walk its Python frames if it is a CPython
  * we support. */

@@ -31,31 +31,46 @@ static uint32_t module_mapping(struct profile *p, const struct sym_module *m)
 				m->build_id);
 }
 
-static uint32_t user_location(struct profile *p, struct symbolizer *sym,
-			      uint32_t pid, uint64_t addr, bool leaf)
+/* Looks up ADDR (a return address unless LEAF) of PID into *F. */
+static void lookup_user(struct symbolizer *sym, uint32_t pid, uint64_t addr,
+			bool leaf, struct sym_frame *f)
 {
-	struct sym_frame f;
+	symbolizer__lookup_user(sym, pid, leaf || !addr ? addr : addr - 1, f);
+}
+
+/* The location of ADDR, which lookup_user() resolved to *F. */
+static uint32_t frame_location(struct profile *p, const struct sym_frame *f,
+			       uint64_t addr, bool leaf)
+{
 	uint32_t map = 0, fn;
 	char name[320];
 
-	symbolizer__lookup_user(sym, pid, leaf || !addr ? addr : addr - 1, &f);
-	if (f.module)
-		map = module_mapping(p, f.module);
-	if (f.name) {
-		fn = profile__function(p, f.name, f.name,
-				       f.module ? f.module->path : "", 0);
+	if (f->module)
+		map = module_mapping(p, f->module);
+	if (f->name) {
+		fn = profile__function(p, f->name, f->name,
+				       f->module ? f->module->path : "", 0);
 	} else {
-		if (f.module)
+		if (f->module)
 			snprintf(name, sizeof(name), "%s+0x%" PRIx64,
-				 base_name(f.module->path),
-				 f.module_offset + (leaf || !addr ? 0 : 1));
+				 base_name(f->module->path),
+				 f->module_offset + (leaf || !addr ? 0 : 1));
 		else
 			snprintf(name, sizeof(name), "[unknown]+0x%" PRIx64,
 				 addr);
 		fn = profile__function(p, name, name,
-				       f.module ? f.module->path : "", 0);
+				       f->module ? f->module->path : "", 0);
 	}
 	return profile__location(p, map, addr, fn, 0, PF_FRAME_NATIVE);
+}
+
+static uint32_t user_location(struct profile *p, struct symbolizer *sym,
+			      uint32_t pid, uint64_t addr, bool leaf)
+{
+	struct sym_frame f;
+
+	lookup_user(sym, pid, addr, leaf, &f);
+	return frame_location(p, &f, addr, leaf);
 }
 
 static uint32_t kernel_location(struct profile *p, struct symbolizer *sym,
@@ -150,17 +165,14 @@ static int load_kernel_symbols(const struct aggregator *agg,
 			      : err; /* -EINVAL: kernel symbols not wanted */
 }
 
-/* Whether ADDR (a return address unless LEAF) is in the eval loop. */
-static bool is_eval(struct symbolizer *sym, uint32_t pid, uint64_t addr,
-		    bool leaf)
+/* Whether the frame lookup_user() resolved to *F is in the eval loop. */
+static bool is_eval(const struct sym_frame *f)
 {
 	static const char eval[] = "_PyEval_EvalFrameDefault";
-	struct sym_frame f;
 
-	symbolizer__lookup_user(sym, pid, leaf || !addr ? addr : addr - 1, &f);
 	/* ".cold": the part gcc moves out of line */
-	return f.name && !strncmp(f.name, eval, sizeof(eval) - 1) &&
-	       (!f.name[sizeof(eval) - 1] || f.name[sizeof(eval) - 1] == '.');
+	return f->name && !strncmp(f->name, eval, sizeof(eval) - 1) &&
+	       (!f->name[sizeof(eval) - 1] || f->name[sizeof(eval) - 1] == '.');
 }
 
 /*
@@ -186,8 +198,13 @@ static uint32_t merged(struct profile *p, struct symbolizer *sym,
 		return 0;
 	for (k = 0; k < e->ustack_n && nl < MAX_LOCS - n; k++) {
 		bool leaf = k == 0 && !(e->flags & ZP_F_IN_KERNEL);
+		bool show = !hide || !pysym__in_interpreter(py, e->pid, uw[k]);
+		struct sym_frame f;
 
-		if (j < n && is_eval(sym, e->pid, uw[k], leaf)) {
+		/* one lookup serves both the eval test and the location */
+		if (j < n || show)
+			lookup_user(sym, e->pid, uw[k], leaf, &f);
+		if (j < n && is_eval(&f)) {
 			/* this activation's frames, innermost first */
 			while (act == PYSYM_ACT_SHIM && j < n && !pyw[2 * j])
 				j++;
@@ -207,8 +224,8 @@ static uint32_t merged(struct profile *p, struct symbolizer *sym,
 			}
 			used_eval++;
 		}
-		if (!hide || !pysym__in_interpreter(py, e->pid, uw[k]))
-			locs[nl++] = user_location(p, sym, e->pid, uw[k], leaf);
+		if (show)
+			locs[nl++] = frame_location(p, &f, uw[k], leaf);
 	}
 	/* Python frames no eval frame claimed: the stacks disagree */
 	for (; j < n; j++)

@@ -25,7 +25,6 @@
 #include "pysym.h"
 #include "symbolize.h"
 #include "tracker.h"
-#include "unwind_abi.h"
 #include "unwinder.h"
 
 #define POLL_MS 100
@@ -119,8 +118,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	struct symbolizer *sym = NULL;
 	struct pysym *py = NULL;
 	struct tracker_stats ts;
-	struct unwinder *unw = NULL;
-	struct unwinder_stats us = {};
+	struct unwinder_stats us;
 	struct sampler *smp = NULL;
 	struct epoll_event evs[16];
 	uint64_t st[ZP_STAT__MAX];
@@ -201,18 +199,12 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	}
 	tracker__set_sampler(c.trk, smp);
 	if (o->unwind != SAMPLER_UNWIND_FP) {
-		struct unwinder_opts uo = { .pool_rows = ZP_UNWIND_POOL_ROWS,
-					    .max_rules = ZP_UNWIND_RULES };
-		int rows, rules, procs;
-
-		if (!sampler__unwind_fds(smp, &rows, &rules, &procs))
-			unw = unwinder__new(&uo, rows, rules, procs);
-		if (!unw) {
-			err = -ENOMEM;
-			log_error("setting up the unwind tables failed");
+		err = tracker__start_unwinder(c.trk);
+		if (err) {
+			log_error("setting up the unwind tables failed: %s",
+				  strerror(-err));
 			goto out;
 		}
-		tracker__set_unwinder(c.trk, unw);
 	}
 	for (k = 0; k < o->npids; k++)
 		tracker__attach(c.trk, o->pids[k]);
@@ -297,8 +289,7 @@ int capture_run(const struct capture_opts *o, struct profile *p,
 	res->unw_read = st[ZP_STAT_UNW_READ];
 	res->unw_depth = st[ZP_STAT_UNW_DEPTH];
 	res->unw_fp = st[ZP_STAT_UNW_FP];
-	if (unw)
-		unwinder__stats(unw, &us);
+	tracker__unwind_stats(c.trk, &us);
 	res->unw_tables = us.tables;
 	res->unw_rows = us.rows_used;
 	res->unw_build_ns = us.build_ns;
@@ -340,7 +331,6 @@ out:
 	if (ep >= 0)
 		close(ep);
 	tracker__free(c.trk);
-	unwinder__free(unw);
 	symbolizer__free(sym);
 	pysym__free(py);
 	aggregator__free(c.agg);

@@ -13,7 +13,7 @@
 
 #include "log.h"
 #include "tracker.h"
-#include "unwinder.h"
+#include "unwind_abi.h"
 
 _Static_assert(PYPROC_THREAD_PROBES == SAMPLER_PY_PROBES,
 	       "pyproc resolves the functions the sampler hooks");
@@ -27,10 +27,16 @@ _Static_assert(PYPROC_THREAD_PROBES == SAMPLER_PY_PROBES,
 #define PY_REFRESH_NS  (200 * 1000000ull)
 #define PY_MAX_THREADS 256
 
-/* A target that is not (yet) a CPython we walk is looked at again, from its
- * samples, this often and for this long: attaching while an interpreter
- * starts up is common, and its runtime is not readable until it has. */
+/*
+ * A target that is not (yet) a CPython we walk is looked at again, from its
+ * samples, for this long: attaching while an interpreter starts up is
+ * common, and its runtime is not readable until it has. The wait between
+ * probes doubles from PY_RETRY_NS up to PY_RETRY_MAX_NS: an interpreter
+ * that is starting is found within a few tenths of a second, and one that
+ * takes long costs ten probes or so rather than a hundred.
+ */
 #define PY_RETRY_NS	(100 * 1000000ull)
+#define PY_RETRY_MAX_NS (1600 * 1000000ull)
 #define PY_RETRY_FOR_NS (10 * 1000000000ull)
 #define PY_PENDING	64
 
@@ -46,7 +52,9 @@ _Static_assert(PYPROC_THREAD_PROBES == SAMPLER_PY_PROBES,
 
 struct py_pending {
 	uint32_t pid;
-	uint64_t first_ns, last_ns;
+	uint64_t first_ns; /* first probe */
+	uint64_t next_ns;  /* the next one is due */
+	uint64_t wait_ns;  /* from the last probe to the next */
 };
 
 struct tracker {
@@ -90,6 +98,9 @@ struct tracker *tracker__new(struct symbolizer *sym, struct pysym *py)
 
 void tracker__free(struct tracker *t)
 {
+	if (!t)
+		return;
+	unwinder__free(t->unw);
 	free(t);
 }
 
@@ -150,8 +161,9 @@ static void pending_remove(struct tracker *c, uint32_t pid)
 
 /*
  * Starts walking PID's Python frames if it is a CPython we support. A
- * process that may still become one (interpreter starting, or not exec'd
- * yet) is remembered and retried from its samples.
+ * process that may still become one (interpreter starting, or its loader
+ * not done mapping a libpython) is remembered and retried from its
+ * samples; one that execs later starts over from its exec event.
  */
 static void py_attach(struct tracker *c, uint32_t pid)
 {
@@ -164,15 +176,38 @@ static void py_attach(struct tracker *c, uint32_t pid)
 	err = pysym__add_pid(c->py, pid, &cfg);
 	if ((err == -EAGAIN || err == -ENOENT) && c->npending < PY_PENDING)
 		c->pending[c->npending++] = (struct py_pending){
-			.pid = pid, .first_ns = now, .last_ns = now
+			.pid = pid,
+			.first_ns = now,
+			.next_ns = now + PY_RETRY_NS,
+			.wait_ns = PY_RETRY_NS,
 		};
 	if (!err)
 		py_start(c, pid, cfg);
 }
 
-void tracker__set_unwinder(struct tracker *t, struct unwinder *unw)
+int tracker__start_unwinder(struct tracker *t)
 {
-	t->unw = unw;
+	struct unwinder_opts uo = { .pool_rows = ZP_UNWIND_POOL_ROWS,
+				    .max_rules = ZP_UNWIND_RULES };
+	int rows, rules, procs, err;
+
+	if (!t->smp || t->unw)
+		return -EINVAL;
+	err = sampler__unwind_fds(t->smp, &rows, &rules, &procs);
+	if (err)
+		return err;
+	t->unw = unwinder__new(&uo, rows, rules, procs);
+	if (!t->unw)
+		return errno ? -errno : -ENOMEM;
+	return 0;
+}
+
+void tracker__unwind_stats(const struct tracker *t, struct unwinder_stats *st)
+{
+	if (t->unw)
+		unwinder__stats(t->unw, st);
+	else
+		memset(st, 0, sizeof(*st));
 }
 
 void tracker__attach(struct tracker *t, uint32_t pid)
@@ -184,27 +219,60 @@ void tracker__attach(struct tracker *t, uint32_t pid)
 		unwinder__add_pid(t->unw, (pid_t)pid);
 }
 
-static void py_retry(struct tracker *c, uint32_t pid)
+/*
+ * Whether the process S sampled runs code other than its dynamic loader's.
+ * The loader maps every library the executable needs before any other code
+ * runs, so from then on a process with neither a Python executable nor a
+ * libpython mapped (pysym says -ENOENT) will not become Python short of an
+ * exec, whose event starts over, or a dlopen(), which is not waited for.
+ * Only the sampled leaf is looked at, in the maps known for the process.
+ */
+static bool past_loader(struct tracker *c, const struct zp_sample *s)
+{
+	const uint64_t *words = (const uint64_t *)(s + 1);
+	const char *base;
+	struct sym_frame f;
+
+	if (!s->ustack_n)
+		return false;
+	symbolizer__lookup_user(c->sym, s->pid, words[s->kstack_n], &f);
+	if (!f.module || f.module->path[0] != '/')
+		return false;
+	/* glibc's ld-linux-x86-64.so.2 or ld-2.31.so, musl's ld-musl-*.so.1 */
+	base = strrchr(f.module->path, '/') + 1;
+	return strncmp(base, "ld-", 3) && strncmp(base, "ld.so", 5);
+}
+
+static void py_retry(struct tracker *c, const struct zp_sample *s)
 {
 	const struct zp_py_proc *cfg;
-	uint64_t now;
+	struct py_pending *p;
+	uint64_t now, end;
 	size_t i;
 	int err;
 
-	for (i = 0; i < c->npending && c->pending[i].pid != pid; i++)
+	for (i = 0; i < c->npending && c->pending[i].pid != s->pid; i++)
 		;
 	if (i == c->npending)
 		return;
+	p = &c->pending[i];
 	now = (uint64_t)now_ns(CLOCK_MONOTONIC);
-	if (now - c->pending[i].last_ns < PY_RETRY_NS)
+	if (now < p->next_ns)
 		return;
-	c->pending[i].last_ns = now;
-	err = pysym__add_pid(c->py, pid, &cfg);
+	err = pysym__add_pid(c->py, s->pid, &cfg);
 	if (!err)
-		py_start(c, pid, cfg);
+		py_start(c, s->pid, cfg);
+	end = p->first_ns + PY_RETRY_FOR_NS;
 	if ((err != -EAGAIN && err != -ENOENT) ||
-	    now - c->pending[i].first_ns > PY_RETRY_FOR_NS)
-		c->pending[i] = c->pending[--c->npending];
+	    (err == -ENOENT && past_loader(c, s)) || now >= end) {
+		*p = c->pending[--c->npending];
+		return;
+	}
+	p->wait_ns *= 2;
+	if (p->wait_ns > PY_RETRY_MAX_NS)
+		p->wait_ns = PY_RETRY_MAX_NS;
+	/* the last probe falls on the deadline */
+	p->next_ns = now + p->wait_ns < end ? now + p->wait_ns : end;
 }
 
 static void child_remove(struct tracker *c, uint32_t pid)
@@ -316,7 +384,7 @@ void tracker__before(struct tracker *c, const struct zp_sample *s)
 	    !sampler__has_py_probes(c->smp, s->pid))
 		py_refresh(c, s->pid, PY_REFRESH_NS);
 	if (c->npending && !s->pystack_n)
-		py_retry(c, s->pid);
+		py_retry(c, s);
 }
 
 void tracker__after(struct tracker *c, const struct zp_sample *s, int added)

@@ -30,8 +30,6 @@
 #include "privileges.h"
 #include "profile_build.h"
 #include "store.h"
-#include "unwind_abi.h"
-#include "unwinder.h"
 
 #define POLL_MS	      100
 #define PUBLISH_NS    1000000000ll
@@ -784,19 +782,11 @@ int daemon_run(struct zp_config *cfg, const char *config_path,
 		goto out;
 	}
 	tracker__set_sampler(d->trk, d->smp);
-	{
-		struct unwinder_opts uo = { .pool_rows = ZP_UNWIND_POOL_ROWS,
-					    .max_rules = ZP_UNWIND_RULES };
-		int rows, rules, procs;
-
-		if (!sampler__unwind_fds(d->smp, &rows, &rules, &procs))
-			d->unw = unwinder__new(&uo, rows, rules, procs);
-		if (!d->unw)
-			log_warn("no unwind tables (%s): native stacks use "
-				 "frame pointers",
-				 strerror(errno));
-		tracker__set_unwinder(d->trk, d->unw);
-	}
+	err = tracker__start_unwinder(d->trk);
+	if (err)
+		log_warn("no unwind tables (%s): native stacks use frame "
+			 "pointers",
+			 strerror(-err));
 	err = epoll_add(ep, sfd, TAG_SIGNAL);
 	if (!err)
 		err = epoll_add(ep, tfd, TAG_TIMER);
@@ -887,7 +877,6 @@ out:
 	if (ep >= 0)
 		close(ep);
 	tracker__free(d->trk);
-	unwinder__free(d->unw);
 	symbolizer__free(d->sym);
 	pysym__free(d->py);
 	aggregator__free(d->cap_agg);

@@ -94,7 +94,6 @@ struct daemon {
 	struct symbolizer *sym;
 	struct pysym *py;
 	struct tracker *trk;
-	struct unwinder *unw; /* native unwind tables, NULL: frame pointers */
 	struct sampler *smp;
 	struct aggregator *agg;
 	uint64_t window_no;
