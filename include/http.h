@@ -168,6 +168,13 @@ int http_request__sleep(struct http_request *req, unsigned ms);
 bool http_request__cancelled(struct http_request *req);
 
 /*
+ * Replace the bearer token (copied; NULL or "": no authentication any
+ * more), for requests from now on; any thread. 0, -EINVAL for a token
+ * http_load_token_file() would refuse, -ENOMEM (the old token stays).
+ */
+int http_server__set_token(struct http_server *srv, const char *token);
+
+/*
  * Read a bearer token from PATH into *OUT (malloc'd, caller frees): one
  * line, trailing newline and blanks dropped, visible ASCII only, at most
  * HTTP_TOKEN_MAX bytes. Warns when the file is readable by group or others.

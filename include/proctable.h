@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "elfsyms.h"
 #include "sample_abi.h"
 
 #define PROC_EXE_LEN 256
@@ -37,6 +38,7 @@ struct proc_entry {
 	uint8_t runtime; /* enum cgroup_runtime */
 	char comm[ZP_COMM_LEN];
 	char exe[PROC_EXE_LEN];
+	char build_id[ELFSYMS_BUILD_ID_SIZE]; /* the executable's, hex; "" */
 	char container_id[CGROUP_ID_LEN];
 	char pod_uid[CGROUP_POD_UID_LEN];
 	char cgroup[CGROUP_PATH_LEN];

@@ -157,6 +157,8 @@ static void label_samples(struct daemon *d, struct profile *p)
 			n = nstatic;
 			kv[n++] = (struct pf_label){ PF_LABEL_EXE, e->exe };
 			kv[n++] =
+			    (struct pf_label){ PF_LABEL_BUILD_ID, e->build_id };
+			kv[n++] =
 			    (struct pf_label){ PF_LABEL_CGROUP, e->cgroup };
 			kv[n++] = (struct pf_label){ PF_LABEL_CONTAINER_ID,
 						     e->container_id };
@@ -219,10 +221,24 @@ static void flush_window(struct daemon *d, int64_t end_ms, int64_t end_ns)
 		    store__put(d->store, d->window_start_ms, end_ms, buf, len);
 	if (err) {
 		d->window_write_errors++;
-		log_warn("window %lld-%lld not stored: %s",
-			 (long long)d->window_start_ms, (long long)end_ms,
-			 strerror(-err));
+		/* a full disk fails every window: say so once, count the rest
+		 */
+		if (!d->failed_run++)
+			log_warn("window %lld-%lld not stored: %s (further "
+				 "failures are counted in "
+				 "zprofd_window_write_errors_total)",
+				 (long long)d->window_start_ms,
+				 (long long)end_ms, strerror(-err));
+		else
+			log_debug("window %lld-%lld not stored: %s",
+				  (long long)d->window_start_ms,
+				  (long long)end_ms, strerror(-err));
 	} else {
+		if (d->failed_run)
+			log_info("windows are stored again, after %llu that "
+				 "were not",
+				 (unsigned long long)d->failed_run);
+		d->failed_run = 0;
 		d->windows_written++;
 		log_debug("window %lld-%lld: %llu samples, %llu stacks, "
 			  "%zu bytes",
@@ -437,6 +453,41 @@ static void store_limits_from(const struct zp_config *c,
 	};
 }
 
+/*
+ * The API token, reread on every reload: a rotated secret keeps its path
+ * (a Kubernetes Secret update). A file that cannot be read keeps the old
+ * token rather than opening the API.
+ */
+static void reload_token(struct daemon *d)
+{
+	char *token = NULL;
+	int err = 0;
+
+	if (d->cfg->auth_token_file) {
+		err = http_load_token_file(d->cfg->auth_token_file, &token);
+		if (err) {
+			log_error("reload: the API token file %s: %s; the "
+				  "current token stays",
+				  d->cfg->auth_token_file, strerror(-err));
+			return;
+		}
+	}
+	err = http_server__set_token(d->http, token);
+	if (token) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	if (err) {
+		log_error("reload: the new API token not applied: %s",
+			  strerror(-err));
+		return;
+	}
+	if (d->api_token && !d->cfg->auth_token_file)
+		log_warn("reload: no daemon.auth_token_file: the API needs no "
+			 "token now");
+	d->api_token = d->cfg->auth_token_file != NULL;
+}
+
 static void reload(struct daemon *d)
 {
 	struct store_limits lim;
@@ -468,9 +519,6 @@ static void reload(struct daemon *d)
 			log_warn("reload: %s change to %s needs a restart; "
 				 "kept %s",
 				 ch[i].key, ch[i].new_value, ch[i].old_value);
-		if (!strcmp(ch[i].key, "daemon.auth_token_file"))
-			log_warn("reload: the HTTP API keeps its token until "
-				 "a restart");
 	}
 	if (n > 32)
 		log_info("reload: %d more changes not listed", n - 32);
@@ -482,6 +530,7 @@ static void reload(struct daemon *d)
 		goto out;
 	}
 	apply_log_level(d);
+	reload_token(d);
 	proctable__refilter(d->procs, d->cfg);
 	push_apply(d); /* on failure the running pusher keeps its settings */
 	store_limits_from(d->cfg, &lim);
@@ -643,6 +692,7 @@ static int http_setup(struct daemon *d, char *addr, size_t addrlen)
 	}
 	ho.listen = addr;
 	ho.auth_token = token;
+	d->api_token = token != NULL;
 	d->http = http_server__new(&ho, &err);
 	if (token) {
 		explicit_bzero(token, strlen(token));

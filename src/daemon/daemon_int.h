@@ -103,6 +103,7 @@ struct daemon {
 	uint64_t samples_total;
 	uint64_t lost_stack_table, lost_malformed;
 	uint64_t windows_written, window_write_errors;
+	uint64_t failed_run; /* windows not stored since the last stored one */
 	struct pusher *push; /* NULL: push.url unset */
 	uint64_t push_build_errors;
 	struct push_counters push_base; /* of pushers stopped by reloads */
@@ -118,6 +119,7 @@ struct daemon {
 	struct daemon_metrics m;
 	struct capture_slot cap;
 	struct http_server *http;
+	bool api_token; /* main thread: the API asks for a token */
 };
 
 /*

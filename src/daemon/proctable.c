@@ -181,9 +181,21 @@ static void read_exe(const struct proctable *t, struct proc_entry *e)
 	char path[96];
 	ssize_t n;
 
+	int fd;
+
 	snprintf(path, sizeof(path), "%s/%u/exe", t->proc_root, e->pid);
 	n = readlink(path, e->exe, sizeof(e->exe) - 1);
 	e->exe[n > 0 ? n : 0] = '\0';
+	e->build_id[0] = '\0';
+	if (n <= 0)
+		return; /* a kernel thread, or gone */
+	/* the file itself, as mapped: right even when the path was replaced */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (elf_read_build_id_fd(fd, e->build_id, sizeof(e->build_id)))
+		e->build_id[0] = '\0';
+	close(fd);
 }
 
 static void read_cgroup(struct proc_entry *e)
@@ -410,6 +422,8 @@ static void entry_json(struct jbuf *b, const struct proc_entry *e)
 	jbuf_string(b, e->comm, strlen(e->comm));
 	jbuf_puts(b, ",\"exe\":");
 	jbuf_string(b, e->exe, strlen(e->exe));
+	jbuf_puts(b, ",\"build_id\":");
+	jbuf_string(b, e->build_id, strlen(e->build_id));
 	jbuf_puts(b, ",\"container_id\":");
 	jbuf_string(b, e->container_id, strlen(e->container_id));
 	jbuf_puts(b, ",\"pod_uid\":");

@@ -310,6 +310,22 @@ static enum MHD_Result run_handler(struct request_state *st,
 }
 
 /*
+ * Whether CONN may reach a private route: no token is set, or its bearer
+ * token matches. Under the lock: a reload may replace the token.
+ */
+static bool token_accepts(struct http_server *srv, struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	bool ok;
+
+	pthread_mutex_lock(&srv->lock);
+	ok = !srv->token || http_bearer_ok(auth, srv->token, srv->token_len);
+	pthread_mutex_unlock(&srv->lock);
+	return ok;
+}
+
+/*
  * The checks every request passes before its handler: NULL with ST's
  * request filled, or the reason to refuse it in *STATUS and *REASON (plus
  * the one header some refusals carry).
@@ -322,7 +338,7 @@ static const struct route *admit(struct request_state *st, const char *method,
 	struct MHD_Connection *conn = st->conn;
 	struct http_server *srv = st->srv;
 	const struct route *rt;
-	const char *cl, *te, *auth;
+	const char *cl, *te;
 	size_t header_bytes = 0;
 	char *query;
 	int err;
@@ -383,16 +399,13 @@ static const struct route *admit(struct request_state *st, const char *method,
 	 * Authenticate before saying whether a path exists, so that without
 	 * the token only the public routes can be discovered.
 	 */
-	if (srv->token && !(rt && (rt->flags & HTTP_ROUTE_PUBLIC))) {
-		auth = MHD_lookup_connection_value(
-		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-		if (!http_bearer_ok(auth, srv->token, srv->token_len)) {
-			*status = 401;
-			*reason = "missing or wrong token";
-			*hname = "WWW-Authenticate";
-			*hvalue = "Bearer realm=\"zprofd\"";
-			return NULL;
-		}
+	if (!(rt && (rt->flags & HTTP_ROUTE_PUBLIC)) &&
+	    !token_accepts(srv, conn)) {
+		*status = 401;
+		*reason = "missing or wrong token";
+		*hname = "WWW-Authenticate";
+		*hvalue = "Bearer realm=\"zprofd\"";
+		return NULL;
 	}
 	if (!rt) {
 		*status = 404;
@@ -769,6 +782,27 @@ void http_server__free(struct http_server *srv)
 		explicit_bzero(srv->token, srv->token_len);
 	free(srv->token);
 	free(srv);
+}
+
+int http_server__set_token(struct http_server *srv, const char *token)
+{
+	char *copy = NULL, *old;
+	size_t len = token ? strlen(token) : 0, old_len;
+
+	if (len && !token_valid(token, len))
+		return -EINVAL;
+	if (len && !(copy = strdup(token)))
+		return -ENOMEM;
+	pthread_mutex_lock(&srv->lock);
+	old = srv->token;
+	old_len = srv->token_len;
+	srv->token = copy;
+	srv->token_len = len;
+	pthread_mutex_unlock(&srv->lock);
+	if (old)
+		explicit_bzero(old, old_len);
+	free(old);
+	return 0;
 }
 
 int http_load_token_file(const char *path, char **out)

@@ -712,7 +712,9 @@ int store__put(struct store *s, int64_t start_ms, int64_t end_ms,
 fail:
 	s->c.write_errors++;
 	pthread_mutex_unlock(&s->lock);
-	log_warn("store: cannot store %s/%s: %s", s->dir, name, strerror(-err));
+	/* the caller reports it, once per run of failures */
+	log_debug("store: cannot store %s/%s: %s", s->dir, name,
+		  strerror(-err));
 	return err;
 }
 

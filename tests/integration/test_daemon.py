@@ -128,6 +128,8 @@ mine = [p for p in procs if p.get("pid") == w.pid]
 t.ok(len(mine) == 1 and mine[0]["comm"] == "cpu_split" and mine[0]["exe"].endswith("cpu_split"),
      "/processes lists the workload with comm and exe", body[:2000])
 t.ok(bool(mine) and mine[0]["samples_total"] > 0, "/processes counts the workload's samples", mine)
+t.ok(bool(mine) and re.fullmatch(r"[0-9a-f]{16,128}", mine[0].get("build_id", "")) is not None,
+     "/processes gives the executable's build-id", mine)
 t.ok(not any(p.get("pid") == d.p.pid for p in procs), "the daemon does not sample itself")
 if cgdir:
     c = [p for p in procs if p.get("pid") == w2.pid]
@@ -195,6 +197,11 @@ t.ok(m is not None and float(m.group(1)) >= nwin * WINDOW - 1,
 raw = go_pprof("-raw", os.path.join(tmp, "merged.pb.gz"))
 t.ok("exe:[%s]" % WORKLOAD in raw.stdout and "cgroup:[" in raw.stdout,
      "samples carry exe and cgroup labels", raw.stdout[:3000])
+notes = subprocess.run(["readelf", "-n", WORKLOAD], capture_output=True, text=True).stdout
+bid = re.search(r"Build ID: ([0-9a-f]+)", notes)
+t.ok(bid is not None and "build_id:[%s]" % bid.group(1) in raw.stdout,
+     "samples carry the executable's build-id (%s)" % (bid.group(1) if bid else "none"),
+     raw.stdout[:1500])
 status, body, _ = d.get("/profiles?from=0&format=folded&pid=%d" % w.pid)
 folded = body.decode(errors="replace")
 lines = [l for l in folded.splitlines() if l.strip()]
@@ -301,6 +308,21 @@ t.ok(top is not None and top.returncode == 0 and "leaf_hot" not in top.stdout,
 raw = go_pprof("-raw", os.path.join(tmp, "filtered.pb.gz"))
 t.ok("node:[node-7]" in raw.stdout and "cluster:[test-eu-1]" in raw.stdout,
      "samples carry $NODE_NAME and the [labels] of the config", raw.stdout[:2000])
+# a rotated secret keeps its path: SIGHUP rereads it
+with open(tok, "w") as f:
+    f.write("rotated-token\n")
+d2.p.send_signal(signal.SIGHUP)
+end = time.time() + 10
+while time.time() < end and d2.get("/metrics", token="rotated-token")[0] != 200:
+    time.sleep(0.2)
+t.ok(d2.get("/metrics", token="rotated-token")[0] == 200, "SIGHUP: the rotated token is accepted",
+     d2.stderr()[-1500:])
+t.ok(d2.get("/metrics", token="s3cret-token")[0] == 401, "SIGHUP: the old token is refused")
+os.unlink(tok)
+d2.p.send_signal(signal.SIGHUP)
+time.sleep(1)
+t.ok(d2.get("/metrics", token="rotated-token")[0] == 200 and "current token stays" in d2.stderr(),
+     "SIGHUP with the token file gone: the current token stays", d2.stderr()[-1500:])
 t.ok(d2.term() == 0, "token daemon: SIGTERM exit 0")
 
 stop(w)

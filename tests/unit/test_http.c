@@ -559,6 +559,19 @@ static void test_auth(void **state)
 	/* liveness probes carry no token */
 	get(f->port, "/healthz", r);
 	expect(r, 200, "ok\n");
+	/* a reload rotates the token: the old one stops working at once */
+	assert_int_equal(http_server__set_token(f->srv, "has space"), -EINVAL);
+	assert_int_equal(http_server__set_token(f->srv, "rotated"), 0);
+	request(f->port, "GET", "/echo", "Authorization: Bearer " TOKEN "\r\n",
+		r);
+	expect(r, 401, NULL);
+	request(f->port, "GET", "/echo", "Authorization: Bearer rotated\r\n",
+		r);
+	expect(r, 200, NULL);
+	/* and can drop it */
+	assert_int_equal(http_server__set_token(f->srv, NULL), 0);
+	get(f->port, "/echo", r);
+	expect(r, 200, NULL);
 	free(r);
 }
 
