@@ -268,7 +268,7 @@ if deb:
     info = run("dpkg-deb", "--info", deb).stdout
     depends = run("dpkg-deb", "-f", deb, "Depends").stdout
     dep_names = {d.split()[0] for d in depends.split(",") if d.strip()}
-    want = {"libbpf1", "libelf1", "zlib1g", "libmicrohttpd12", "libinih1", "libsystemd0", "libc6"}
+    want = {"libbpf1", "libelf1", "zlib1g", "libmicrohttpd12", "libinih1", "libsystemd0", "libcurl4", "libc6"}
     t.ok(dep_names == want, "Depends: %s" % depends.strip(), dep_names ^ want)
     t.ok(re.search(r"^ Version: %s$" % re.escape(version), info, re.M) is not None,
          "control: Version %s" % version, info)

@@ -10,6 +10,7 @@ one service per comm and to another server, 4xx answers dropped and
 counted, a server that never answers filling the bounded queue without
 stopping the windows on disk, and SIGTERM exiting 0 within the push drain
 time all the same."""
+import atexit
 import email.parser
 import hashlib
 import email.policy
@@ -198,6 +199,8 @@ w = subprocess.Popen([WORKLOAD, "split", "300", "75"])
 d = subprocess.Popen([ZPROFD, "daemon", "--config", conf, "--state-dir", state, "--listen",
                       "127.0.0.1:%d" % port, "--window", "1", "--frequency", "99"],
                      stdout=subprocess.DEVNULL, stderr=log, env=dict(os.environ, NODE_NAME="node-ci"))
+# whatever goes wrong below, nothing started here outlives the test
+atexit.register(lambda: [stop(p) for p in (d, w)])
 
 
 def daemon_log():
