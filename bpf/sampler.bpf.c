@@ -62,12 +62,14 @@ struct {
  * Processes (images) that have had a sample. The first sample of one wakes
  * userspace at once instead of waiting for the batch: it reads the
  * process's memory map on that sample, and a short-lived process would be
- * gone by the next poll. Forgotten on exec and exit; LRU, so a process
- * evicted while alive only costs one more early wakeup.
+ * gone by the next poll. Forgotten on exec and exit. A plain hash, not an
+ * LRU: the perf event program runs in NMI context, where an LRU's list lock
+ * could be taken already on the same CPU (a deadlock), while a hash bucket
+ * lock answers -EBUSY instead. Full, it only stops the early wakeups.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u8);
 } sampled SEC(".maps");
@@ -756,8 +758,9 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	if (!bpf_map_lookup_elem(&sampled, &tgid)) {
 		__u8 one = 1;
 
-		bpf_map_update_elem(&sampled, &tgid, &one, BPF_ANY);
-		buf->wake_now = 1;
+		/* only the insert that wins wakes (another CPU may race) */
+		buf->wake_now =
+		    !bpf_map_update_elem(&sampled, &tgid, &one, BPF_NOEXIST);
 	}
 
 	if (unwind)

@@ -223,5 +223,7 @@ void config_format_duration(uint64_t ms, char *buf, size_t len);
 void config_format_size(uint64_t bytes, char *buf, size_t len);
 void config_format_hostport(const struct zp_hostport *hp, char *buf,
 			    size_t len);
+/* URL for the log: its query and fragment (which may hold a key) as "?...". */
+void config_format_url(const char *url, char *buf, size_t len);
 
 #endif

@@ -19,8 +19,10 @@
  * dropped and counted. A request that fails in a way worth retrying
  * (no connection, timeout, HTTP 408, 429 or 5xx) is retried with
  * exponential backoff and jitter, PUSH_BACKOFF_MIN_MS to PUSH_BACKOFF_MAX_MS,
- * and holds the queue meanwhile; any other answer outside 2xx means the
- * server will never take that request: the window is dropped and counted.
+ * and holds the queue meanwhile; so do 401 and 403, which an operator fixes
+ * (a rotated credential comes with the next reload). Any other answer
+ * outside 2xx means the server will never take that request: it is dropped
+ * and counted. Messages show the URL without its query (it may hold a key).
  *
  * Thread safety: the pusher__*() functions belong to one thread (the
  * daemon's main loop); the sending thread is internal. push_window__*() on
@@ -29,6 +31,7 @@
 #ifndef ZPROFD_PUSH_H
 #define ZPROFD_PUSH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,8 +44,8 @@
 #define PUSH_SERVICES_MAX 64
 /* On stop, how long the queue may still be sent before it is dropped. */
 #define PUSH_DRAIN_MS 5000u
-/* The longest ingest URL built; names are bounded well below it. */
-#define PUSH_URL_MAX 8192
+/* The longest ingest URL built: a 4 KiB name %-encoded, and the base. */
+#define PUSH_URL_MAX 16384
 /* Largest token or password file read. */
 #define PUSH_SECRET_MAX 4096
 
@@ -51,7 +54,7 @@ struct push_counters {
 	uint64_t bytes;		  /* their profile bytes */
 	uint64_t failures;	  /* attempts that failed and will be retried */
 	uint64_t dropped_full;	  /* windows dropped by the queue bounds */
-	uint64_t dropped_refused; /* windows the server refused (4xx) */
+	uint64_t dropped_refused; /* requests the server refused (4xx) */
 	uint64_t dropped_stop;	  /* windows still queued when it stopped */
 	uint64_t queued;	  /* windows waiting now */
 	uint64_t queued_bytes;
@@ -89,11 +92,13 @@ struct pusher *pusher__new(const struct zp_config *c, uint32_t sample_rate_hz,
 			   char *msg, size_t msglen, int *err);
 
 /*
- * Stop: sends what is queued for at most PUSH_DRAIN_MS (no backoff), drops
- * the rest (counted), joins the thread and frees. The final counters go to
- * LAST unless it is NULL. NULL safe (LAST then untouched).
+ * Stop: with DRAIN, sends what is queued for at most PUSH_DRAIN_MS (no
+ * backoff); without, abandons a request in flight within about a second
+ * (libcurl's progress callback period). Drops the rest (counted), joins
+ * the thread and frees. The final counters go to LAST unless it is NULL.
+ * NULL safe (LAST then untouched).
  */
-void pusher__free(struct pusher *p, struct push_counters *last);
+void pusher__free(struct pusher *p, struct push_counters *last, bool drain);
 
 /*
  * New [push] settings (SIGHUP): URL, credentials, tenant, timeout and queue

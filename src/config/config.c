@@ -657,6 +657,16 @@ static bool valid_name(const char *v)
 			 "0123456789._:/-") == len;
 }
 
+void config_format_url(const char *url, char *buf, size_t len)
+{
+	size_t n = strcspn(url, "?#");
+
+	if (!len)
+		return;
+	snprintf(buf, len, "%.*s%s", (int)(n < INT32_MAX ? n : INT32_MAX), url,
+		 url[n] ? "?..." : "");
+}
+
 const char *config_url_problem(const char *v)
 {
 	const char *auth, *end, *at, *colon;
@@ -1192,9 +1202,15 @@ static void format_value(const struct zp_config *c, const struct key *k,
 		v = get_num(c, k);
 		snprintf(buf, len, "%s", k->names[v]);
 		return;
+	case K_URL:
+		s = *cstr_field(c, k);
+		if (s)
+			config_format_url(s, buf, len);
+		else
+			snprintf(buf, len, "(none)");
+		return;
 	case K_PATH:
 	case K_NAME:
-	case K_URL:
 		s = *cstr_field(c, k);
 		snprintf(buf, len, "%s", s ? s : "(none)");
 		return;

@@ -279,15 +279,17 @@ static void publish_push(struct daemon *d)
 		   d->push_base.dropped_stop + pc.dropped_stop);
 }
 
-/* Stop the pusher (sending what it can first) and keep its counters. */
-static void push_stop(struct daemon *d)
+/*
+ * Stop the pusher and keep its counters. DRAIN (at exit): its queue gets
+ * PUSH_DRAIN_MS; a reload does not hold up the main loop for it.
+ */
+static void push_stop(struct daemon *d, bool drain)
 {
 	struct push_counters pc;
 
 	if (!d->push)
 		return;
-	/* the drain is bounded (PUSH_DRAIN_MS); its counters are final */
-	pusher__free(d->push, &pc);
+	pusher__free(d->push, &pc, drain);
 	d->push = NULL;
 	d->push_base.requests += pc.requests;
 	d->push_base.bytes += pc.bytes;
@@ -304,9 +306,10 @@ static int push_apply(struct daemon *d)
 	int err = 0;
 
 	if (!d->cfg->push_url) {
-		if (d->push)
+		if (d->push) {
+			push_stop(d, false);
 			log_info("push: no push.url any more, stopped");
-		push_stop(d);
+		}
 		return 0;
 	}
 	if (d->push)
@@ -318,7 +321,8 @@ static int push_apply(struct daemon *d)
 		log_error("push: %s", msg[0] ? msg : strerror(-err));
 		return err;
 	}
-	log_info("push: every window goes to %s as %s", d->cfg->push_url,
+	config_format_url(d->cfg->push_url, msg, sizeof(msg));
+	log_info("push: every window goes to %s as %s", msg,
 		 d->cfg->push_service_name_from == CONFIG_SERVICE_COMM
 		     ? "one service per comm"
 		     : d->cfg->push_service_name);
@@ -907,7 +911,7 @@ int daemon_run(struct zp_config *cfg, const char *config_path,
 	if (d->push)
 		log_info("stopping: pushing the queued windows (at most %us)",
 			 PUSH_DRAIN_MS / 1000);
-	push_stop(d);
+	push_stop(d, true);
 	status = 0;
 out:
 	if (err && err != -ENOMEM)
@@ -918,7 +922,7 @@ out:
 	pthread_cond_broadcast(&d->cap.cond);
 	pthread_mutex_unlock(&d->cap.lock);
 	http_server__free(d->http);
-	push_stop(d);
+	push_stop(d, false);
 	sampler__free(d->smp);
 	if (tfd >= 0)
 		close(tfd);

@@ -19,15 +19,16 @@
 
 #include <curl/curl.h>
 
-#include "http.h"
 #include "log.h"
 #include "push.h"
+#include "symutil.h"
 
-#define NAME_MAX_LEN 2048 /* service + 17 labels of 64 + 128 bytes fit */
-#define REASON_MAX   160  /* bytes of an error answer kept for the log */
+/* service (127) + 17 labels of (63 + 127 + 2) bytes, cleaned: fits */
+#define NAME_MAX_LEN 4096
+#define REASON_MAX   160 /* bytes of an error answer kept for the log */
 
 struct push_part {
-	char name[NAME_MAX_LEN];
+	char *name; /* the application name, "service{k=v,...}" */
 	uint8_t *body;
 	size_t len;
 };
@@ -45,8 +46,9 @@ struct push_window {
 /* What one attempt needs, owned; replaced whole by pusher__configure(). */
 struct push_settings {
 	char *url;
-	char *token; /* bearer */
-	char *user;  /* basic auth, with pass */
+	char log_url[256]; /* for messages: no query (it may hold a key) */
+	char *token;	   /* bearer */
+	char *user;	   /* basic auth, with pass */
 	char *pass;
 	char *tenant;
 	uint32_t timeout_ms;
@@ -72,7 +74,8 @@ struct pusher {
 	struct curl_slist *headers;
 	uint64_t headers_gen;
 	uint32_t backoff_ms;
-	uint32_t failed_run; /* consecutive failed attempts */
+	uint32_t failed_run;  /* consecutive failed attempts */
+	uint32_t refused_run; /* refusals since the last accepted request */
 	unsigned int seed;
 };
 
@@ -111,8 +114,10 @@ void push_window__free(struct push_window *w)
 
 	if (!w)
 		return;
-	for (i = 0; i < w->nparts; i++)
+	for (i = 0; i < w->nparts; i++) {
 		free(w->parts[i].body);
+		free(w->parts[i].name);
+	}
 	free(w->parts);
 	free(w);
 }
@@ -122,6 +127,7 @@ int push_window__add(struct push_window *w, const char *service,
 		     uint8_t *body, size_t len)
 {
 	struct push_part *parts, *p;
+	char name[NAME_MAX_LEN];
 	size_t cap;
 	int err;
 
@@ -136,9 +142,12 @@ int push_window__add(struct push_window *w, const char *service,
 		w->cap = cap;
 	}
 	p = &w->parts[w->nparts];
-	err = push_app_name(p->name, sizeof(p->name), service, labels, nlabels);
+	err = push_app_name(name, sizeof(name), service, labels, nlabels);
 	if (err)
 		return err == -ENAMETOOLONG ? -EINVAL : err;
+	p->name = strdup(name);
+	if (!p->name)
+		return -ENOMEM;
 	p->body = body;
 	p->len = len;
 	w->nparts++;
@@ -162,6 +171,48 @@ static void settings_free(struct push_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * A secret from PATH into *OUT (malloc'd): one line, trailing blanks
+ * dropped, printable ASCII (spaces only where SPACES), at most
+ * PUSH_SECRET_MAX bytes: a Kubernetes service account token is over 1 KiB.
+ * 0, -EINVAL (empty, several lines, other bytes), -EFBIG, or open's error.
+ */
+static int load_secret(const char *path, bool spaces, char **out)
+{
+	size_t len, i;
+	char *buf;
+	int err;
+
+	*out = NULL;
+	err = sym_read_file(path, PUSH_SECRET_MAX + 3, &buf, &len);
+	if (err)
+		return err;
+	while (len && strchr("\r\n\t ", buf[len - 1]))
+		len--;
+	buf[len] = '\0';
+	err = len && len <= PUSH_SECRET_MAX ? 0 : -EINVAL;
+	for (i = 0; !err && i < len; i++)
+		if ((unsigned char)buf[i] < (spaces ? 0x20 : 0x21) ||
+		    (unsigned char)buf[i] > 0x7e)
+			err = -EINVAL;
+	if (err) {
+		explicit_bzero(buf, len);
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	return 0;
+}
+
+static const char *secret_problem(int err)
+{
+	if (err == -EINVAL)
+		return "empty, or not one line of printable ASCII";
+	if (err == -EFBIG)
+		return "longer than 4096 bytes";
+	return strerror(-err);
+}
+
 static int settings_load(struct push_settings *s, const struct zp_config *c,
 			 char *msg, size_t msglen)
 {
@@ -175,27 +226,23 @@ static int settings_load(struct push_settings *s, const struct zp_config *c,
 	s->url = strdup(c->push_url);
 	if (!s->url)
 		return -ENOMEM;
+	config_format_url(s->url, s->log_url, sizeof(s->log_url));
 	if (c->push_token_file) {
-		err = http_load_token_file(c->push_token_file, &s->token);
+		err = load_secret(c->push_token_file, false, &s->token);
 		if (err) {
 			snprintf(msg, msglen, "push.token_file %s: %s",
-				 c->push_token_file,
-				 err == -EINVAL ? "empty or not one line of "
-						  "visible ASCII"
-						: strerror(-err));
+				 c->push_token_file, secret_problem(err));
 			goto fail;
 		}
 	}
 	if (c->push_basic_auth_user) {
-		err = http_load_token_file(c->push_basic_auth_password_file,
-					   &s->pass);
+		err = load_secret(c->push_basic_auth_password_file, true,
+				  &s->pass);
 		if (err) {
 			snprintf(msg, msglen,
 				 "push.basic_auth_password_file %s: %s",
 				 c->push_basic_auth_password_file,
-				 err == -EINVAL ? "empty or not one line of "
-						  "visible ASCII"
-						: strerror(-err));
+				 secret_problem(err));
 			goto fail;
 		}
 		s->user = strdup(c->push_basic_auth_user);
@@ -293,23 +340,26 @@ static int on_progress(void *ctx, curl_off_t dlt, curl_off_t dl, curl_off_t ult,
 /* Rebuild the fixed headers after a settings change. 0 or -ENOMEM. */
 static int build_headers(struct pusher *p, const struct push_settings *s)
 {
+	size_t size = PUSH_SECRET_MAX + 64;
 	struct curl_slist *h = NULL, *t;
-	char line[HTTP_TOKEN_MAX + 64];
+	char *line = malloc(size);
 
+	if (!line)
+		return -ENOMEM;
 	/* no 100-continue round trip before every window */
 	h = curl_slist_append(h, "Expect:");
 	if (h && s->token) {
-		snprintf(line, sizeof(line), "Authorization: Bearer %s",
-			 s->token);
+		snprintf(line, size, "Authorization: Bearer %s", s->token);
 		t = curl_slist_append(h, line);
-		explicit_bzero(line, sizeof(line));
+		explicit_bzero(line, size);
 		h = t ? t : (curl_slist_free_all(h), NULL);
 	}
 	if (h && s->tenant) {
-		snprintf(line, sizeof(line), "X-Scope-OrgID: %s", s->tenant);
+		snprintf(line, size, "X-Scope-OrgID: %s", s->tenant);
 		t = curl_slist_append(h, line);
 		h = t ? t : (curl_slist_free_all(h), NULL);
 	}
+	free(line);
 	if (!h)
 		return -ENOMEM;
 	curl_slist_free_all(p->headers);
@@ -382,7 +432,13 @@ static enum outcome send_part(struct pusher *p, const struct push_settings *s,
 	if (status >= 200 && status < 300)
 		return SENT;
 	snprintf(why, whylen, "HTTP %ld %s", status, r.text);
-	if (status == 408 || status == 429 || status >= 500)
+	/*
+	 * Worth waiting for: overload and server errors, and credentials,
+	 * which an operator fixes (a rotated token arrives with the next
+	 * reload); dropping windows meanwhile would lose them all.
+	 */
+	if (status == 401 || status == 403 || status == 408 || status == 429 ||
+	    status >= 500)
 		return RETRY;
 	return REFUSED;
 }
@@ -396,6 +452,7 @@ static int copy_settings(struct push_settings *dst,
 	dst->user = src->user ? strdup(src->user) : NULL;
 	dst->pass = src->pass ? strdup(src->pass) : NULL;
 	dst->tenant = src->tenant ? strdup(src->tenant) : NULL;
+	memcpy(dst->log_url, src->log_url, sizeof(dst->log_url));
 	dst->timeout_ms = src->timeout_ms;
 	dst->queue_max = src->queue_max;
 	dst->gen = src->gen;
@@ -477,25 +534,31 @@ static enum outcome send_window(struct pusher *p, struct push_window *w,
 			w->sent = i + 1;
 		pthread_mutex_unlock(&p->lock);
 		if (o == REFUSED) {
-			/* a bad request, not a bad server: no backoff */
-			log_warn("push: %s refused %s: %s; dropped", s->url,
-				 w->parts[i].name, why);
+			/* a bad request, not a bad server: no backoff; one
+			 * line per run of refusals, not one per service */
+			if (!p->refused_run++)
+				log_warn("push: %s refused %s: %s; dropped "
+					 "(further refusals are counted)",
+					 s->log_url, w->parts[i].name, why);
+			else
+				log_debug("push: %s refused %s: %s", s->log_url,
+					  w->parts[i].name, why);
 			continue;
 		}
 		if (o == RETRY) {
 			if (!p->failed_run++)
 				log_warn("push: %s: %s; retrying with backoff, "
 					 "windows queue meanwhile",
-					 s->url, why);
+					 s->log_url, why);
 			else
-				log_debug("push: %s: %s", s->url, why);
+				log_debug("push: %s: %s", s->log_url, why);
 			break;
 		}
-		if (p->failed_run) {
+		if (p->failed_run || p->refused_run) {
 			log_info("push: %s accepts windows again after %u "
-				 "failed attempts",
-				 s->url, p->failed_run);
-			p->failed_run = 0;
+				 "failed attempts and %u refusals",
+				 s->log_url, p->failed_run, p->refused_run);
+			p->failed_run = p->refused_run = 0;
 		}
 	}
 	pthread_mutex_lock(&p->lock);
@@ -513,7 +576,7 @@ static void *run(void *arg)
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		if (p->stop && !drain_deadline)
-			drain_deadline = mono_ms() + PUSH_DRAIN_MS;
+			drain_deadline = p->abort_at;
 		if (drain_deadline && mono_ms() >= drain_deadline)
 			break;
 		w = p->head;
@@ -644,13 +707,14 @@ fail_set:
 	return NULL;
 }
 
-void pusher__free(struct pusher *p, struct push_counters *last)
+void pusher__free(struct pusher *p, struct push_counters *last, bool drain)
 {
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;
-	__atomic_store_n(&p->abort_at, mono_ms() + PUSH_DRAIN_MS,
+	/* at least 1: 0 means "no deadline" to the progress callback */
+	__atomic_store_n(&p->abort_at, mono_ms() + (drain ? PUSH_DRAIN_MS : 1),
 			 __ATOMIC_RELAXED);
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);

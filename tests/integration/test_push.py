@@ -274,6 +274,19 @@ t.ok(len(os.listdir(state)) >= stored_before + 4, "windows keep being stored mea
      (stored_before, len(os.listdir(state))))
 t.ok(d.poll() is None, "daemon still running")
 
+# A reload that turns push off does not wait for the hanging request the
+# way an exit does: the main loop samples on.
+write(conf, "[daemon]\n")
+t0 = time.time()
+d.send_signal(signal.SIGHUP)
+while time.time() - t0 < 15 and "no push.url any more, stopped" not in daemon_log():
+    time.sleep(0.1)
+took = time.time() - t0
+t.ok(took < 3, "SIGHUP without push.url stops pushing in %.1fs, no drain" % took, daemon_log()[-800:])
+write(conf, "[push]\nurl = %s\ntimeout = 5m\nqueue = 2\n" % hang.url)
+d.send_signal(signal.SIGHUP)
+t.ok(hang.wait(lambda rs: len(rs) >= 2, 15), "pushing again after the next reload")
+
 # 4. SIGTERM with the request still hanging: exit 0 within the drain time.
 t0 = time.time()
 d.send_signal(signal.SIGTERM)

@@ -68,6 +68,11 @@ static void test_ingest_url(void **state)
 	    -EINVAL);
 	assert_int_equal(push_ingest_url(buf, 20, "http://h", "s", 0, 1, 99),
 			 -ENAMETOOLONG);
+	/* messages never show a key in the query */
+	config_format_url("https://h:1/p?api_key=s3cret#x", buf, sizeof(buf));
+	assert_string_equal(buf, "https://h:1/p?...");
+	config_format_url("http://h/p", buf, sizeof(buf));
+	assert_string_equal(buf, "http://h/p");
 }
 
 static uint8_t *gz_body(size_t *len)
@@ -126,11 +131,11 @@ static void test_queue_bounds(void **state)
 	assert_true(pc.queued <= 3);
 	assert_true(pc.dropped_full >= 3);
 	assert_int_equal(pusher__push(p, NULL), -EINVAL);
-	pusher__free(p, &last);
+	pusher__free(p, &last, true);
 	assert_int_equal(last.queued, 0);
 	assert_int_equal(last.requests, 0);
 	assert_int_equal(last.dropped_full + last.dropped_stop, 6);
-	pusher__free(NULL, NULL);
+	pusher__free(NULL, NULL, false);
 	config__free(&c);
 }
 
