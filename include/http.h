@@ -175,10 +175,8 @@ bool http_request__cancelled(struct http_request *req);
 int http_server__set_token(struct http_server *srv, const char *token);
 
 /*
- * Read a bearer token from PATH into *OUT (malloc'd, caller frees): one
- * line, trailing newline and blanks dropped, visible ASCII only, at most
- * HTTP_TOKEN_MAX bytes. Warns when the file is readable by group or others.
- * 0 or -errno (-EINVAL for an empty or malformed token).
+ * The API's bearer token from PATH into *OUT: secret_read_file() (see
+ * secret.h) with HTTP_TOKEN_MAX bytes and no spaces.
  */
 int http_load_token_file(const char *path, char **out);
 

@@ -9,7 +9,6 @@
  * parser (query.c) decides what a query means, not a lenient unescaper.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,12 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "http.h"
 #include "log.h"
+#include "secret.h"
 
 #define DEF_MAX_CONNECTIONS  32
 #define DEF_TIMEOUT_S	     30
@@ -807,45 +806,5 @@ int http_server__set_token(struct http_server *srv, const char *token)
 
 int http_load_token_file(const char *path, char **out)
 {
-	char buf[HTTP_TOKEN_MAX + 3];
-	struct stat st;
-	ssize_t n;
-	size_t len;
-	int fd, err = 0;
-
-	*out = NULL;
-	/* no O_NOFOLLOW: Kubernetes mounts secrets as symlinks */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto out;
-	}
-	if (st.st_mode & 077)
-		log_warn("http: token file %s is readable by other users",
-			 path);
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0) {
-		err = -errno;
-		goto out;
-	}
-	len = (size_t)n;
-	while (len && strchr("\r\n\t ", buf[len - 1]))
-		len--;
-	if (!len || !token_valid(buf, len) || (size_t)n == sizeof(buf) - 1) {
-		err = -EINVAL;
-		goto out;
-	}
-	*out = strndup(buf, len);
-	if (!*out)
-		err = -ENOMEM;
-out:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return err;
+	return secret_read_file(path, HTTP_TOKEN_MAX, false, out);
 }

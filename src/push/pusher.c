@@ -21,7 +21,7 @@
 
 #include "log.h"
 #include "push.h"
-#include "symutil.h"
+#include "secret.h"
 
 /* service (127) + 17 labels of (63 + 127 + 2) bytes, cleaned: fits */
 #define NAME_MAX_LEN 4096
@@ -171,45 +171,11 @@ static void settings_free(struct push_settings *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/*
- * A secret from PATH into *OUT (malloc'd): one line, trailing blanks
- * dropped, printable ASCII (spaces only where SPACES), at most
- * PUSH_SECRET_MAX bytes: a Kubernetes service account token is over 1 KiB.
- * 0, -EINVAL (empty, several lines, other bytes), -EFBIG, or open's error.
- */
-static int load_secret(const char *path, bool spaces, char **out)
-{
-	size_t len, i;
-	char *buf;
-	int err;
-
-	*out = NULL;
-	err = sym_read_file(path, PUSH_SECRET_MAX + 3, &buf, &len);
-	if (err)
-		return err;
-	while (len && strchr("\r\n\t ", buf[len - 1]))
-		len--;
-	buf[len] = '\0';
-	err = len && len <= PUSH_SECRET_MAX ? 0 : -EINVAL;
-	for (i = 0; !err && i < len; i++)
-		if ((unsigned char)buf[i] < (spaces ? 0x20 : 0x21) ||
-		    (unsigned char)buf[i] > 0x7e)
-			err = -EINVAL;
-	if (err) {
-		explicit_bzero(buf, len);
-		free(buf);
-		return err;
-	}
-	*out = buf;
-	return 0;
-}
-
 static const char *secret_problem(int err)
 {
 	if (err == -EINVAL)
-		return "empty, or not one line of printable ASCII";
-	if (err == -EFBIG)
-		return "longer than 4096 bytes";
+		return "not a file holding one line of printable ASCII of at "
+		       "most 4096 bytes";
 	return strerror(-err);
 }
 
@@ -228,7 +194,8 @@ static int settings_load(struct push_settings *s, const struct zp_config *c,
 		return -ENOMEM;
 	config_format_url(s->url, s->log_url, sizeof(s->log_url));
 	if (c->push_token_file) {
-		err = load_secret(c->push_token_file, false, &s->token);
+		err = secret_read_file(c->push_token_file, PUSH_SECRET_MAX,
+				       false, &s->token);
 		if (err) {
 			snprintf(msg, msglen, "push.token_file %s: %s",
 				 c->push_token_file, secret_problem(err));
@@ -236,8 +203,8 @@ static int settings_load(struct push_settings *s, const struct zp_config *c,
 		}
 	}
 	if (c->push_basic_auth_user) {
-		err = load_secret(c->push_basic_auth_password_file, true,
-				  &s->pass);
+		err = secret_read_file(c->push_basic_auth_password_file,
+				       PUSH_SECRET_MAX, true, &s->pass);
 		if (err) {
 			snprintf(msg, msglen,
 				 "push.basic_auth_password_file %s: %s",
