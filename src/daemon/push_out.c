@@ -71,34 +71,46 @@ static int add_service(struct push_window *w, const struct profile *src,
 
 /*
  * Slot per comm: 1..PUSH_SERVICES_MAX for the busiest comms, in order of
- * samples; 0 (the fixed service) for the rest and unknown names.
+ * samples; 0 (the fixed service) for the rest and unknown names. The
+ * ranking looks only at the comms present, not at every string (function
+ * and file names make up most of a window's strings).
  */
 static int rank_comms(const struct profile *p, uint16_t *slot, uint32_t *top,
 		      uint16_t *ntop)
 {
 	int64_t *count = calloc(p->nstrings, sizeof(*count));
-	uint32_t i, best, k;
+	uint32_t *seen = calloc(p->nstrings, sizeof(*seen));
+	uint32_t nseen = 0, c, i, best, k;
 	size_t j;
 
-	if (!count)
+	if (!count || !seen) {
+		free(count);
+		free(seen);
 		return -ENOMEM;
-	for (j = 0; j < p->nsamples; j++)
-		if (p->samples[j].comm < p->nstrings)
-			count[p->samples[j].comm] += p->samples[j].count;
-	count[0] = 0; /* "": no name to serve under */
+	}
+	for (j = 0; j < p->nsamples; j++) {
+		c = p->samples[j].comm;
+		/* "" (index 0) has no name to serve under */
+		if (!c || c >= p->nstrings || p->samples[j].count <= 0)
+			continue;
+		if (!count[c])
+			seen[nseen++] = c;
+		count[c] += p->samples[j].count;
+	}
 	*ntop = 0;
-	for (k = 0; k < PUSH_SERVICES_MAX; k++) {
-		best = 0;
-		for (i = 1; i < p->nstrings; i++)
-			if (count[i] > 0 && (!best || count[i] > count[best]))
+	for (k = 0; k < PUSH_SERVICES_MAX && k < nseen; k++) {
+		best = k;
+		for (i = k + 1; i < nseen; i++)
+			if (count[seen[i]] > count[seen[best]])
 				best = i;
-		if (!best)
-			break;
-		count[best] = 0;
-		slot[best] = (uint16_t)(k + 1);
-		top[(*ntop)++] = best;
+		c = seen[best];
+		seen[best] = seen[k];
+		seen[k] = c;
+		slot[c] = (uint16_t)(k + 1);
+		top[(*ntop)++] = c;
 	}
 	free(count);
+	free(seen);
 	return 0;
 }
 

@@ -250,8 +250,9 @@ def py_cost(py, depth, seconds):
     return ns
 
 
-def py_timed(py, iters, hz):
-    w = subprocess.Popen([py, PYW, "fixed", str(iters)], stdout=subprocess.PIPE, text=True, env=PYENV)
+def timed(argv, hz, env=None):
+    """The workload's own "elapsed S" report, profiled at HZ (0: alone)."""
+    w = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
     prof = None
     if hz:
         prof = subprocess.Popen([ZPROFD, "-q", "--pid", str(w.pid), "-F", str(hz), "-o", "/dev/null",
@@ -260,6 +261,10 @@ def py_timed(py, iters, hz):
     if prof:
         prof.wait(timeout=60)
     return float(re.search(r"elapsed ([\d.]+)", out).group(1))
+
+
+def py_timed(py, iters, hz):
+    return timed([py, PYW, "fixed", str(iters)], hz, PYENV)
 
 
 def py_overhead(py, hz, pairs, iters):
@@ -351,15 +356,7 @@ NOFP = os.path.join(B, "workloads", "nofp_chain")
 
 
 def nofp_timed(iters, hz):
-    w = subprocess.Popen([NOFP, "work", str(iters)], stdout=subprocess.PIPE, text=True)
-    prof = None
-    if hz:
-        prof = subprocess.Popen([ZPROFD, "-q", "--pid", str(w.pid), "-F", str(hz), "-o", "/dev/null",
-                                 "--format", "folded"])
-    out = w.communicate()[0]
-    if prof:
-        prof.wait(timeout=60)
-    return float(re.search(r"elapsed ([\d.]+)", out).group(1))
+    return timed([NOFP, "work", str(iters)], hz)
 
 
 def unwind_bench():

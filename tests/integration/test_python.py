@@ -58,6 +58,16 @@ def pynames(f):
     return [fn(x)[0] for x in pyf(f)]
 
 
+def ctypes_ordered(f):
+    """Python sort_with_c calls libc qsort_r, which calls back py_cmp: in
+    that order from the root."""
+    names = [fn(x)[0] for x in f]
+    try:
+        return names.index("sort_with_c") < names.index("qsort_r") < names.index("py_cmp")
+    except ValueError:
+        return False
+
+
 def fn_share(stacks, name):
     """Share of samples whose innermost Python frame is NAME."""
     return share(stacks, lambda f: pynames(f)[-1:] == [name])
@@ -121,13 +131,7 @@ for ver, py in found:
     # Python callback: one stack, in the order it happened
     r2, st2 = run(py, "ctypes", 6, 3)
     cb = {f: c for f, c in st2.items() if "py_cmp" in pynames(f)}
-    def ordered(f):
-        names = [fn(x)[0] for x in f]
-        try:
-            return names.index("sort_with_c") < names.index("qsort_r") < names.index("py_cmp")
-        except ValueError:
-            return False
-    o = share(cb, ordered)
+    o = share(cb, ctypes_ordered)
     t.ok(total(cb) > 0.3 * total(st2) and o > 0.8,
          tag + "merged: sort_with_c (Python) -> qsort_r (libc) -> py_cmp (Python callback) in %.0f%% of %d "
          "callback samples" % (100 * o, total(cb)), show(cb, 3))
@@ -240,14 +244,8 @@ def spawn_checks(ver, py):
     r, st = run(py, "ctypes", 5, 2, extra=("--hide-interpreter",))
     cb = {f: c for f, c in st.items() if "py_cmp" in pynames(f)}
     interp = share(st, lambda f: any(x.startswith("_PyEval_EvalFrame") for x in f))
-    def ordered(f):
-        names = [fn(x)[0] for x in f]
-        try:
-            return names.index("sort_with_c") < names.index("qsort_r") < names.index("py_cmp")
-        except ValueError:
-            return False
-    t.ok(interp == 0 and share(cb, ordered) > 0.8,
-         tag + "--hide-interpreter: no eval loop frames, C and Python still in order (%.2f)" % share(cb, ordered),
+    t.ok(interp == 0 and share(cb, ctypes_ordered) > 0.8,
+         tag + "--hide-interpreter: no eval loop frames, C and Python still in order (%.2f)" % share(cb, ctypes_ordered),
          show(cb, 3))
 
     # the target execs Python in place: detected after the exec
